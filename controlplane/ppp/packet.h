@@ -26,6 +26,8 @@ struct Frame {
     ByteView info;  // information field: views into the input
 };
 Result<Frame, PacketError> decode_frame(ByteView in);
+// The decoders return views into their input; temporaries would leave them dangling.
+Result<Frame, PacketError> decode_frame(Bytes&&) = delete;
 void encode_frame(uint16_t protocol, ByteView info, Bytes& out);
 
 // LCP/NCP/PAP/CHAP share this header: Code, Identifier, Length, data.
@@ -35,6 +37,7 @@ struct CpPacket {
     ByteView data;  // exactly Length - 4 bytes; trailing padding dropped
 };
 Result<CpPacket, PacketError> decode_cp(ByteView info);
+Result<CpPacket, PacketError> decode_cp(Bytes&&) = delete;
 // Appends a whole PPP frame (FF 03, protocol, header, data) to `out`.
 void encode_cp_frame(uint16_t protocol, uint8_t code, uint8_t id, ByteView data, Bytes& out);
 
@@ -44,6 +47,7 @@ struct Option {
 };
 // Exact fit: the options must cover `data` completely.
 Result<std::vector<Option>, PacketError> decode_options(ByteView data);
+Result<std::vector<Option>, PacketError> decode_options(Bytes&&) = delete;
 void encode_option(uint8_t type, ByteView value, Bytes& out);
 
 }  // namespace ksstp::ppp

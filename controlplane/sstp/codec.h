@@ -132,6 +132,8 @@ struct ControlPacket {
 
 // `packet` is one whole SSTP packet (header included) whose header says control.
 Result<ControlPacket, DecodeError> decode_control(ByteView packet);
+// The result holds views into `packet`: a temporary buffer would leave them dangling.
+Result<ControlPacket, DecodeError> decode_control(Bytes&&) = delete;
 
 // Step 2: the Status Info to put into a CALL_ABORT (or the NAK list) when a message is wrong.
 struct MessageError {
