@@ -190,3 +190,67 @@ TEST(LcpResultTest, MtuIsPeerMruCappedByMaxMtuAndSstp) {
 
 }  // namespace
 }  // namespace ksstp::ppp
+
+namespace ksstp::ppp {
+namespace {
+
+// The latest Configure-Request among `evs` (our own request), as (id, options).
+std::optional<std::pair<uint8_t, Bytes>> our_request(std::vector<PppEvent>& evs) {
+    std::optional<std::pair<uint8_t, Bytes>> r;
+    for (Bytes& f : test::frames(evs)) {
+        auto fr = decode_frame(f);
+        if (!fr || fr->protocol != uint16_t(Protocol::Lcp)) continue;
+        auto p = decode_cp(fr->info);
+        if (p && p->code == uint8_t(Code::ConfigureRequest)) r = std::make_pair(p->id, Bytes(p->data.begin(), p->data.end()));
+    }
+    return r;
+}
+
+TEST(LcpNakLoop, EndlessNaksFromThePeerAreBoundedByMaxConfigure) {
+    ksstp::test::FakeRng rng(5);
+    ksstp::test::FakeClock clock;
+    PppConfig c;
+    c.methods = {AuthMethod::Pap};
+    c.user = "u";
+    c.password = "p";
+    PppSession s(c, rng, nullptr);
+    s.lower_up(clock.now());
+    auto evs = s.take_events();
+    int naks = 0;
+    for (uint32_t i = 0; i < 30 && s.phase() != Phase::Dead; ++i) {
+        auto req = our_request(evs);
+        ASSERT_TRUE(req.has_value());
+        // A broken peer Naks our Magic-Number with a fresh suggestion every time.
+        Bytes opt, f;
+        encode_option(uint8_t(LcpOption::MagicNumber), Bytes{0x10, 0x20, 0x30, uint8_t(i + 1)}, opt);
+        encode_cp_frame(uint16_t(Protocol::Lcp), uint8_t(Code::ConfigureNak), req->first, opt, f);
+        s.on_frame(f, clock.now());
+        ++naks;
+        evs = s.take_events();
+    }
+    EXPECT_EQ(s.phase(), Phase::Dead);
+    EXPECT_EQ(naks, 11);  // Max-Configure (10) Naks accepted, the 11th ends negotiation
+    auto* fin = test::find_event<event::Finished>(evs);
+    ASSERT_NE(fin, nullptr);
+    EXPECT_NE(fin->reason.find("does not converge"), std::string::npos);
+}
+
+TEST(LcpMultilink, MrruOnBothEndsActivatesMultilinkAndARejectFallsBack) {
+    auto both = [](bool server_mrru) {
+        PppConfig c = test::client_cfg({AuthMethod::Pap});
+        c.mrru = 1600;
+        PppConfig s = test::server_cfg({AuthMethod::Pap});
+        if (server_mrru) s.mrru = 1600;
+        test::Link l(c, s);
+        l.creds.add("alice", "Secret-1");
+        l.start();
+        return std::make_pair(l.client.lcp().multilink(), l.server.lcp().multilink());
+    };
+    EXPECT_EQ(both(true), std::make_pair(true, true));
+    // The server has mrru disabled: it rejects MRRU/Endpoint-Discriminator, the client falls
+    // back to plain PPP and the link still comes up.
+    EXPECT_EQ(both(false), std::make_pair(false, false));
+}
+
+}  // namespace
+}  // namespace ksstp::ppp
