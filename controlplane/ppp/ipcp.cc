@@ -16,7 +16,8 @@ std::string ipv4_to_string(Ipv4 a) {
            std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255);
 }
 
-Ipcp::Ipcp(IpcpServerConfig cfg, LayerHooks hooks) : server_(true), srv_(cfg), hooks_(std::move(hooks)) {
+Ipcp::Ipcp(IpcpServerConfig cfg, LayerHooks hooks)
+    : HookedOptionHandler(std::move(hooks)), server_(true), srv_(cfg) {
     want_addr_ = cfg.local;
     res_.local = cfg.local;
     res_.remote = cfg.remote;
@@ -24,7 +25,8 @@ Ipcp::Ipcp(IpcpServerConfig cfg, LayerHooks hooks) : server_(true), srv_(cfg), h
     res_.dns2 = cfg.dns2;
 }
 
-Ipcp::Ipcp(Ipv4 wanted, bool want_dns, LayerHooks hooks) : server_(false), hooks_(std::move(hooks)) {
+Ipcp::Ipcp(Ipv4 wanted, bool want_dns, LayerHooks hooks)
+    : HookedOptionHandler(std::move(hooks)), server_(false) {
     want_addr_ = wanted;
     if (want_dns) {
         want_dns1_ = 0;

@@ -31,7 +31,7 @@ struct IpcpResult {
     std::optional<Ipv4> dns1, dns2;
 };
 
-class Ipcp final : public OptionHandler {
+class Ipcp final : public HookedOptionHandler {
 public:
     // Server role.
     Ipcp(IpcpServerConfig cfg, LayerHooks hooks);
@@ -47,14 +47,10 @@ public:
     void request_acked() override;
     bool request_naked(const std::vector<Option>& opts) override;
     bool request_rejected(const std::vector<Option>& opts) override;
-    void this_layer_up(Instant now) override { hooks_.up(now); }
-    void this_layer_down(Instant now) override { hooks_.down(now); }
-    void this_layer_finished(const std::string& why) override { hooks_.finished(why); }
 
 private:
     bool server_;
     IpcpServerConfig srv_;
-    LayerHooks hooks_;
     // Our request.
     Ipv4 want_addr_ = 0;
     bool send_addr_ = true;

@@ -26,7 +26,9 @@ std::string link_local_string(uint64_t iid) {
     return s;
 }
 
-Ipv6cp::Ipv6cp(Rng& rng, LayerHooks hooks) : rng_(rng), hooks_(std::move(hooks)) { want_ = fresh_iid(); }
+Ipv6cp::Ipv6cp(Rng& rng, LayerHooks hooks) : HookedOptionHandler(std::move(hooks)), rng_(rng) {
+    want_ = fresh_iid();
+}
 
 uint64_t Ipv6cp::fresh_iid() {
     uint64_t v;

@@ -14,7 +14,7 @@ struct Ipv6cpResult {
     uint64_t remote_iid = 0;
 };
 
-class Ipv6cp final : public OptionHandler {
+class Ipv6cp final : public HookedOptionHandler {
 public:
     Ipv6cp(Rng& rng, LayerHooks hooks);
     const Ipv6cpResult& result() const { return res_; }
@@ -26,14 +26,10 @@ public:
     void request_acked() override { res_.local_iid = send_iid_ ? want_ : 0; }
     bool request_naked(const std::vector<Option>& opts) override;
     bool request_rejected(const std::vector<Option>& opts) override;
-    void this_layer_up(Instant now) override { hooks_.up(now); }
-    void this_layer_down(Instant now) override { hooks_.down(now); }
-    void this_layer_finished(const std::string& why) override { hooks_.finished(why); }
 
 private:
     uint64_t fresh_iid();
     Rng& rng_;
-    LayerHooks hooks_;
     uint64_t want_ = 0;
     bool send_iid_ = true;
     uint64_t pending_ = 0;

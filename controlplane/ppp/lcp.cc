@@ -17,7 +17,8 @@ uint16_t LcpResult::mtu(uint16_t max_mtu) const {
     return std::min({peer_mru, max_mtu, kMaxMruOverSstp});
 }
 
-Lcp::Lcp(LcpConfig cfg, Rng& rng, LayerHooks hooks) : cfg_(std::move(cfg)), rng_(rng), hooks_(std::move(hooks)) {
+Lcp::Lcp(LcpConfig cfg, Rng& rng, LayerHooks hooks)
+    : HookedOptionHandler(std::move(hooks)), cfg_(std::move(cfg)), rng_(rng) {
     want_mru_ = std::min(cfg_.max_mru, kMaxMruOverSstp);
     want_magic_ = new_magic();
     want_auth_ = cfg_.authenticator && !cfg_.methods.empty();

@@ -42,7 +42,7 @@ struct LcpResult {
     uint16_t mtu(uint16_t max_mtu) const;
 };
 
-class Lcp final : public OptionHandler {
+class Lcp final : public HookedOptionHandler {
 public:
     Lcp(LcpConfig cfg, Rng& rng, LayerHooks hooks);
     void attach(OptionFsm* fsm) { fsm_ = fsm; }
@@ -58,16 +58,12 @@ public:
     void request_acked() override;
     bool request_naked(const std::vector<Option>& opts) override;
     bool request_rejected(const std::vector<Option>& opts) override;
-    void this_layer_up(Instant now) override { hooks_.up(now); }
-    void this_layer_down(Instant now) override { hooks_.down(now); }
-    void this_layer_finished(const std::string& why) override { hooks_.finished(why); }
     bool handle_code(const CpPacket& p, Instant now) override;
 
 private:
     uint32_t new_magic();
     LcpConfig cfg_;
     Rng& rng_;
-    LayerHooks hooks_;
     OptionFsm* fsm_ = nullptr;
     // What we ask for.
     std::optional<uint16_t> want_mru_;

@@ -2,19 +2,9 @@
 #include "controlplane/session/client_session.h"
 
 namespace ksstp::session {
-namespace {
-sstp::SstpConfig client_sstp(sstp::SstpConfig c) {
-    c.role = sstp::Role::Client;
-    return c;
-}
-ppp::PppConfig client_ppp(ppp::PppConfig c) {
-    c.authenticator = false;
-    return c;
-}
-}  // namespace
 
 ClientSession::ClientSession(ClientSessionConfig cfg, Rng& rng)
-    : SessionCore(client_sstp(cfg.sstp), client_ppp(cfg.ppp), rng, nullptr), cfg_(std::move(cfg)), rng_(rng) {}
+    : SessionCore(sstp::Role::Client, cfg.sstp, cfg.ppp, rng, nullptr), cfg_(std::move(cfg)), rng_(rng) {}
 
 void ClientSession::start(std::optional<sstp::CertHashes> server_cert, Instant now) {
     sstp_.set_server_cert(server_cert);

@@ -2,20 +2,10 @@
 #include "controlplane/session/server_session.h"
 
 namespace ksstp::session {
-namespace {
-sstp::SstpConfig server_sstp(sstp::SstpConfig c) {
-    c.role = sstp::Role::Server;
-    return c;
-}
-ppp::PppConfig server_ppp(ppp::PppConfig c) {
-    c.authenticator = true;
-    return c;
-}
-}  // namespace
 
 ServerSession::ServerSession(ServerSessionConfig cfg, Rng& rng, const ppp::CredentialStore& creds,
                              AddressAssigner& addrs, std::function<std::time_t()> wall_clock)
-    : SessionCore(server_sstp(cfg.sstp), server_ppp(cfg.ppp), rng, &creds),
+    : SessionCore(sstp::Role::Server, cfg.sstp, cfg.ppp, rng, &creds),
       addrs_(addrs),
       wall_clock_(std::move(wall_clock)) {
     sstp_.set_server_cert(cfg.cert);

@@ -5,8 +5,20 @@
 
 namespace ksstp::session {
 
-SessionCore::SessionCore(sstp::SstpConfig scfg, ppp::PppConfig pcfg, Rng& rng, const ppp::CredentialStore* creds)
-    : sstp_(scfg, rng), ppp_(pcfg, rng, creds), max_mtu_(pcfg.max_mtu) {}
+namespace {
+sstp::SstpConfig with_role(sstp::SstpConfig c, sstp::Role r) {
+    c.role = r;
+    return c;
+}
+ppp::PppConfig with_role(ppp::PppConfig c, sstp::Role r) {
+    c.authenticator = r == sstp::Role::Server;
+    return c;
+}
+}  // namespace
+
+SessionCore::SessionCore(sstp::Role role, sstp::SstpConfig scfg, ppp::PppConfig pcfg, Rng& rng,
+                         const ppp::CredentialStore* creds)
+    : sstp_(with_role(scfg, role), rng), ppp_(with_role(pcfg, role), rng, creds), max_mtu_(pcfg.max_mtu) {}
 
 void SessionCore::end(sstp::EndReason r, std::string detail) {
     if (ended_) return;

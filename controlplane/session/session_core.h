@@ -45,7 +45,9 @@ struct SessionCounters {
 
 class SessionCore {
 public:
-    SessionCore(sstp::SstpConfig scfg, ppp::PppConfig pcfg, Rng& rng, const ppp::CredentialStore* creds);
+    // `role` decides both machines: the server is the SSTP server and the PPP authenticator.
+    SessionCore(sstp::Role role, sstp::SstpConfig scfg, ppp::PppConfig pcfg, Rng& rng,
+                const ppp::CredentialStore* creds);
     virtual ~SessionCore() = default;
 
     virtual void on_bytes(ByteView in, Instant now) = 0;

@@ -26,6 +26,21 @@ const T* find(const SstpActions& a) {
     return nullptr;
 }
 MessageType type(const Bytes& pkt) { return MessageType(pkt[4] << 8 | pkt[5]); }
+// The message of the first packet sent in `a`.
+Message first_message(const SstpActions& a) {
+    auto pkts = sent(a);
+    EXPECT_FALSE(pkts.empty());
+    auto cp = decode_control(pkts.at(0));
+    EXPECT_TRUE(cp.has_value());
+    auto m = parse_message(*cp);
+    EXPECT_TRUE(m.has_value());
+    return *m;
+}
+Status abort_status(const SstpActions& a) {
+    Message m = first_message(a);
+    EXPECT_TRUE(std::holds_alternative<CallAbort>(m));
+    return std::get<CallAbort>(m).status->status;
+}
 
 struct Pair : ::testing::Test {
     FakeClock clock;
@@ -37,6 +52,15 @@ struct Pair : ::testing::Test {
     void SetUp() override {
         client.set_server_cert(cert);
         server.set_server_cert(cert);
+    }
+    // CONNECT_REQUEST -> CONNECT_ACK on both machines; returns the ACK as the client saw it.
+    SstpActions connect_to_ack() {
+        SstpActions s0, c0;
+        server.start(clock.now(), s0);
+        client.start(clock.now(), c0);
+        SstpActions ack = deliver(c0, server);
+        deliver(ack, client);
+        return ack;
     }
     // Delivers every packet of `acts` to `to`, returns the reply actions.
     SstpActions deliver(const SstpActions& acts, SessionFsm& to) {
@@ -78,10 +102,7 @@ TEST_F(Pair, ConnectsThroughCallConnectedWithAVerifiedMac) {
 }
 
 TEST_F(Pair, ServerDefersCallConnectedUntilAuthenticationFinishes) {
-    SstpActions a, b;
-    server.start(clock.now(), a);
-    client.start(clock.now(), b);
-    deliver(deliver(b, server), client);
+    connect_to_ack();
     Hlak hlak{};
     SstpActions c2;
     client.on_auth_complete({hlak}, clock.now(), c2);
@@ -94,10 +115,7 @@ TEST_F(Pair, ServerDefersCallConnectedUntilAuthenticationFinishes) {
 }
 
 TEST_F(Pair, WrongHlakAbortsWithValueNotSupportedThenCloses) {
-    SstpActions a, b;
-    server.start(clock.now(), a);
-    client.start(clock.now(), b);
-    deliver(deliver(b, server), client);
+    connect_to_ack();
     Hlak good{}, bad{};
     bad[31] = 1;
     SstpActions s2, c2;
@@ -151,10 +169,7 @@ TEST_F(Pair, NonceMismatchIsDetected) {
 }
 
 TEST_F(Pair, GracefulDisconnectBothSides) {
-    SstpActions a, b;
-    server.start(clock.now(), a);
-    client.start(clock.now(), b);
-    deliver(deliver(b, server), client);
+    connect_to_ack();
     SstpActions c1;
     client.disconnect(clock.now(), c1);                 // -> CALL_DISCONNECT (with Status Info)
     ASSERT_EQ(type(sent(c1)[0]), MessageType::CallDisconnect);
@@ -186,12 +201,22 @@ TEST_F(Pair, DisconnectWithoutAckIsForcedAfterT1) {
     EXPECT_NE(find<action::Close>(c), nullptr);
 }
 
-TEST(SessionFsm, ClientRetriesAfterNakThenGivesUp) {
+// One started machine of either role.
+struct One : ::testing::Test {
     FakeClock clock;
     FakeRng rng;
-    SessionFsm c(SstpConfig{Role::Client, {}, 3, 0x03}, rng);
-    SstpActions a;
-    c.start(clock.now(), a);
+    SessionFsm make(Role r, Duration hello = Duration{60'000}) {
+        SstpConfig cfg{r, {}, 3, 0x03};
+        cfg.timers.hello = hello;
+        SessionFsm m(cfg, rng);
+        SstpActions a;
+        m.start(clock.now(), a);
+        return m;
+    }
+};
+
+TEST_F(One, ClientRetriesAfterNakThenGivesUp) {
+    SessionFsm c = make(Role::Client);
     Bytes nak = encode(CallConnectNak{{StatusInfo::make(AttributeId::EncapsulatedProtocolId, Status::ValueNotSupported)}});
     for (int i = 0; i < 3; ++i) {
         SstpActions r;
@@ -201,41 +226,31 @@ TEST(SessionFsm, ClientRetriesAfterNakThenGivesUp) {
     }
     SstpActions r;
     c.on_control(nak, clock.now(), r);
-    auto msg = parse_message(*decode_control(sent(r)[0]));
-    EXPECT_EQ(std::get<CallAbort>(*msg).status->status, Status::RetryCountExceeded);
+    EXPECT_EQ(abort_status(r), Status::RetryCountExceeded);
 }
 
-TEST(SessionFsm, ServerNaksBadConnectRequestsThenAborts) {
-    FakeClock clock;
-    FakeRng rng;
-    SessionFsm s(SstpConfig{Role::Server, {}, 3, 0x03}, rng);
-    SstpActions a;
-    s.start(clock.now(), a);
+TEST_F(One, ServerNaksBadConnectRequestsThenAborts) {
+    SessionFsm s = make(Role::Server);
     Bytes bad = hex_bytes("1001000E 00010001 00010006 0002");  // protocol 2 is not PPP
     for (int i = 0; i < 3; ++i) {
         SstpActions r;
         s.on_control(bad, clock.now(), r);
-        auto msg = parse_message(*decode_control(sent(r)[0]));
-        ASSERT_TRUE(std::holds_alternative<CallConnectNak>(*msg));
-        EXPECT_EQ(std::get<CallConnectNak>(*msg).statuses[0].status, Status::ValueNotSupported);
+        Message msg = first_message(r);
+        ASSERT_TRUE(std::holds_alternative<CallConnectNak>(msg));
+        EXPECT_EQ(std::get<CallConnectNak>(msg).statuses[0].status, Status::ValueNotSupported);
     }
     SstpActions r;
     s.on_control(bad, clock.now(), r);
     EXPECT_EQ(type(sent(r)[0]), MessageType::CallAbort);
 }
 
-TEST(SessionFsm, NegotiationTimesOutAfter60Seconds) {
-    FakeClock clock;
-    FakeRng rng;
-    SessionFsm s(SstpConfig{Role::Server, {}, 3, 0x03}, rng);
-    SstpActions a;
-    s.start(clock.now(), a);
+TEST_F(One, NegotiationTimesOutAfter60Seconds) {
+    SessionFsm s = make(Role::Server);
     EXPECT_EQ(s.next_deadline(), clock.now() + Duration{60'000});
     clock.advance(Duration{60'000});
     SstpActions r;
     s.on_timer(clock.now(), r);
-    auto msg = parse_message(*decode_control(sent(r)[0]));
-    EXPECT_EQ(std::get<CallAbort>(*msg).status->status, Status::NegotiationTimeout);
+    EXPECT_EQ(abort_status(r), Status::NegotiationTimeout);
     clock.advance(Duration{3000});  // abort T1
     SstpActions r2;
     s.on_timer(clock.now(), r2);
@@ -244,10 +259,7 @@ TEST(SessionFsm, NegotiationTimesOutAfter60Seconds) {
 }
 
 TEST_F(Pair, KeepaliveSendsEchoThenDropsASilentPeer) {
-    SstpActions a, b;
-    server.start(clock.now(), a);
-    client.start(clock.now(), b);
-    deliver(deliver(b, server), client);
+    connect_to_ack();
     Hlak h{};
     SstpActions x, y;
     server.on_auth_complete({h}, clock.now(), x);
@@ -274,14 +286,9 @@ TEST_F(Pair, KeepaliveSendsEchoThenDropsASilentPeer) {
     EXPECT_EQ(find<action::Close>(e3)->reason, EndReason::KeepaliveTimeout);
 }
 
-TEST(SessionFsm, KeepaliveDisabledArmsNoTimer) {
-    FakeClock clock;
-    FakeRng rng;
-    SstpConfig cfg{Role::Client, {}, 3, 0x03};
-    cfg.timers.hello = Duration{0};
-    SessionFsm c(cfg, rng);
+TEST_F(One, KeepaliveDisabledArmsNoTimer) {
+    SessionFsm c = make(Role::Client, Duration{0});
     SstpActions a;
-    c.start(clock.now(), a);
     Bytes ack = encode(CallConnectAck{CryptoBindingRequest{0x02, {}}});
     c.on_control(ack, clock.now(), a);
     c.on_auth_complete({Hlak{}}, clock.now(), a);
@@ -289,40 +296,28 @@ TEST(SessionFsm, KeepaliveDisabledArmsNoTimer) {
     EXPECT_FALSE(c.next_deadline().has_value());
 }
 
-TEST(SessionFsm, UnexpectedMessagesAbortWithUnacceptedFrame) {
-    FakeClock clock;
-    FakeRng rng;
-    SessionFsm s(SstpConfig{Role::Server, {}, 3, 0x03}, rng);
-    SstpActions a;
-    s.start(clock.now(), a);
+TEST_F(One, UnexpectedMessagesAbortWithUnacceptedFrame) {
+    SessionFsm s = make(Role::Server);
     SstpActions r;
     s.on_control(encode(CallConnectAck{CryptoBindingRequest{0x02, {}}}), clock.now(), r);
-    auto msg = parse_message(*decode_control(sent(r)[0]));
-    EXPECT_EQ(std::get<CallAbort>(*msg).status->status, Status::UnacceptedFrameReceived);
+    EXPECT_EQ(abort_status(r), Status::UnacceptedFrameReceived);
     // In Call_Abort_Pending further junk is ignored.
     SstpActions r2;
     s.on_control(encode(CallConnectRequest{}), clock.now(), r2);
     EXPECT_TRUE(r2.empty());
 }
 
-TEST(SessionFsm, ClientAbortsWhenNoHashProtocolIsCommon) {
-    FakeClock clock;
-    FakeRng rng;
-    SessionFsm c(SstpConfig{Role::Client, {}, 3, 0x03}, rng);
-    SstpActions a;
-    c.start(clock.now(), a);
+TEST_F(One, ClientAbortsWhenNoHashProtocolIsCommon) {
+    SessionFsm c = make(Role::Client);
     SstpActions r;
     c.on_control(encode(CallConnectAck{CryptoBindingRequest{0x04, {}}}), clock.now(), r);
-    auto msg = parse_message(*decode_control(sent(r)[0]));
-    EXPECT_EQ(std::get<CallAbort>(*msg).status->attrib_id, AttributeId::CryptoBindingReq);
+    Message m = first_message(r);
+    EXPECT_EQ(std::get<CallAbort>(m).status->attrib_id, AttributeId::CryptoBindingReq);
 }
 
-TEST(SessionFsm, AnswersEchoWhileWaitingForCallConnected) {
-    FakeClock clock;
-    FakeRng rng;
-    SessionFsm s(SstpConfig{Role::Server, {}, 3, 0x03}, rng);
+TEST_F(One, AnswersEchoWhileWaitingForCallConnected) {
+    SessionFsm s = make(Role::Server);
     SstpActions a;
-    s.start(clock.now(), a);
     s.on_control(encode(CallConnectRequest{}), clock.now(), a);
     SstpActions r;
     s.on_control(encode(EchoRequest{}), clock.now(), r);
@@ -331,16 +326,11 @@ TEST(SessionFsm, AnswersEchoWhileWaitingForCallConnected) {
     EXPECT_EQ(s.state(), State::ServerCallConnectedPending);
 }
 
-TEST(SessionFsm, MalformedControlPacketAborts) {
-    FakeClock clock;
-    FakeRng rng;
-    SessionFsm s(SstpConfig{Role::Server, {}, 3, 0x03}, rng);
-    SstpActions a;
-    s.start(clock.now(), a);
+TEST_F(One, MalformedControlPacketAborts) {
+    SessionFsm s = make(Role::Server);
     SstpActions r;
     s.on_control(hex_bytes("1001000E 00010002 00010006 0001"), clock.now(), r);  // count lies
-    auto msg = parse_message(*decode_control(sent(r)[0]));
-    EXPECT_EQ(std::get<CallAbort>(*msg).status->status, Status::InvalidFrameReceived);
+    EXPECT_EQ(abort_status(r), Status::InvalidFrameReceived);
 }
 
 }  // namespace
