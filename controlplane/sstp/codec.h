@@ -35,11 +35,12 @@ enum class DecodeError : uint8_t {
 };
 const char* to_string(DecodeError e);
 
-// What the session does about an error (STYLE.md "Errors": every decode error maps to one).
+// What the session does about an SSTP error (STYLE.md "Errors": every decode error maps to
+// one). Errors inside the PPP frame of a data packet are dropped and counted by the PPP layer
+// instead (ppp::PppCounters, session::SessionCounters).
 enum class ProtocolAction : uint8_t {
     CloseSilently,  // 3.1.5.1 delineation failure: close without sending anything
     Abort,          // send CALL_ABORT with the status, abort procedure (3.1.4.x)
-    DropAndCount,   // ignore the packet, count it
 };
 struct ErrorAction {
     ProtocolAction action;
