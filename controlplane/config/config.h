@@ -1,0 +1,104 @@
+// The configuration model of ksstpd and ksstpc (SPEC 3; MikroTik's key names). Loaded from TOML
+// by config_loader.h; everything here is already validated: addresses parse, names resolve,
+// pools do not overlap, ranges are within what SSTP can carry.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "controlplane/pool/addr_pool.h"
+#include "controlplane/ppp/auth.h"
+
+namespace ksstp::config {
+
+enum class TlsVersion : uint8_t { Any, Only12, Only13 };
+const char* to_string(TlsVersion v);
+
+struct ServerConfig {
+    bool enabled = true;
+    std::vector<std::string> listen{"0.0.0.0", "::"};
+    uint16_t port = 443;
+    std::string certificate;            // PEM chain path, or "none" (anonymous DH, SPEC 4)
+    std::string private_key;
+    std::string ca_certificate;
+    bool verify_client_certificate = false;
+    TlsVersion tls_version = TlsVersion::Any;
+    bool pfs = false;
+    std::vector<ppp::AuthMethod> authentication{ppp::AuthMethod::Pap, ppp::AuthMethod::Chap,
+                                                ppp::AuthMethod::MsChapV1, ppp::AuthMethod::MsChapV2};
+    std::string default_profile = "default-encryption";
+    uint16_t max_mtu = 1500;
+    uint16_t max_mru = 1500;
+    std::optional<uint16_t> mrru;                   // nullopt = "disabled"
+    std::optional<uint32_t> keepalive_timeout = 60;  // seconds; nullopt = "disabled"
+    uint32_t max_sessions = 0;                      // 0 = unlimited
+    std::string interface_name = "sstp-{user}";
+};
+
+// An address setting: a literal address or the name of a pool.
+using AddressSpec = std::variant<pool::Ipv4, std::string>;
+
+struct Profile {
+    std::string name;
+    std::optional<AddressSpec> local_address;
+    std::optional<AddressSpec> remote_address;
+    std::vector<pool::Ipv4> dns_server;
+    bool only_one = false;
+    bool change_tcp_mss = true;
+    std::string on_up, on_down;  // scripts; empty = none
+};
+
+struct Secret {
+    std::string name;
+    std::string password;
+    std::string service = "any";  // sstp | any
+    std::string profile;          // empty = the server's default-profile
+    std::optional<pool::Ipv4> local_address;
+    std::optional<pool::Ipv4> remote_address;
+};
+
+struct PoolConfig {
+    std::string name;
+    std::vector<pool::Range> ranges;
+};
+
+struct ClientConfig {
+    std::string name;
+    std::string connect_to;  // host[:port]
+    std::string user;
+    std::string password;    // from `password` or the file named by `password-file`
+    std::string profile = "default-encryption";
+    std::string certificate = "none";
+    std::string private_key;
+    std::string ca_certificate;
+    bool verify_server_certificate = false;
+    bool verify_server_address_from_certificate = true;
+    std::string http_proxy;
+    bool add_default_route = false;
+    bool dial_on_demand = false;
+    std::optional<uint32_t> keepalive_timeout = 60;
+    std::vector<ppp::AuthMethod> authentication{ppp::AuthMethod::Pap, ppp::AuthMethod::Chap,
+                                                ppp::AuthMethod::MsChapV1, ppp::AuthMethod::MsChapV2};
+    bool pfs = false;
+    TlsVersion tls_version = TlsVersion::Any;
+    uint16_t max_mtu = 1500;
+    uint16_t max_mru = 1500;
+    std::optional<uint16_t> mrru;
+    bool disabled = false;
+};
+
+struct Config {
+    std::optional<ServerConfig> server;  // present when [sstp-server] is
+    std::map<std::string, Profile> profiles;
+    std::vector<Secret> secrets;
+    std::map<std::string, PoolConfig> pools;
+    std::vector<ClientConfig> clients;
+
+    const Secret* find_secret(std::string_view user) const;
+};
+
+}  // namespace ksstp::config

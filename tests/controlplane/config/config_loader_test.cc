@@ -1,0 +1,189 @@
+// Configuration loading (SPEC 3): the SPEC's example loads; every kind of mistake is refused
+// with file, line and key.
+#include "controlplane/config/config_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace ksstp::config {
+namespace {
+
+const char* kSpecExample = R"(
+[sstp-server]
+enabled = true
+listen = ["0.0.0.0", "::"]
+port = 443
+certificate = "/etc/ksstp/server.pem"
+private-key = "/etc/ksstp/server.key"
+ca-certificate = "/etc/ksstp/ca.pem"
+verify-client-certificate = false
+tls-version = "any"
+pfs = false
+authentication = ["pap", "chap", "mschap1", "mschap2"]
+default-profile = "default-encryption"
+max-mtu = 1500
+max-mru = 1500
+mrru = "disabled"
+keepalive-timeout = 60
+max-sessions = 0
+interface-name = "sstp-{user}"
+
+[ppp.profile.default-encryption]
+local-address = "198.19.0.1"
+remote-address = "clients"
+dns-server = ["198.19.0.1"]
+only-one = false
+change-tcp-mss = true
+
+[[ppp.secret]]
+name = "MT-User"
+password = "StrongPass"
+service = "sstp"
+profile = "default-encryption"
+local-address = "198.19.0.1"
+remote-address = "198.19.0.2"
+
+[ip.pool.clients]
+ranges = ["198.19.0.10-198.19.0.250"]
+
+[[sstp-client]]
+name = "sstp-out1"
+connect-to = "vpn.example.net"
+user = "MT-User"
+password = "StrongPass"
+profile = "default-encryption"
+certificate = "none"
+ca-certificate = "/etc/ksstp/ca.pem"
+verify-server-certificate = false
+verify-server-address-from-certificate = true
+http-proxy = ""
+add-default-route = false
+dial-on-demand = false
+keepalive-timeout = 60
+authentication = ["pap", "chap", "mschap1", "mschap2"]
+pfs = false
+tls-version = "any"
+max-mtu = 1500
+max-mru = 1500
+mrru = "disabled"
+disabled = false
+)";
+
+TEST(ConfigLoader, LoadsTheSpecExample) {
+    Config c = load_string(kSpecExample, "ksstpd.toml");
+    ASSERT_TRUE(c.server.has_value());
+    EXPECT_EQ(c.server->port, 443);
+    EXPECT_EQ(c.server->listen.size(), 2u);
+    EXPECT_FALSE(c.server->mrru.has_value());
+    EXPECT_EQ(c.server->keepalive_timeout, 60u);
+    // Proposed strongest first.
+    EXPECT_EQ(c.server->authentication.front(), ppp::AuthMethod::MsChapV2);
+    EXPECT_EQ(c.server->authentication.back(), ppp::AuthMethod::Pap);
+    const Profile& p = c.profiles.at("default-encryption");
+    EXPECT_EQ(std::get<pool::Ipv4>(*p.local_address), *pool::parse_ipv4("198.19.0.1"));
+    EXPECT_EQ(std::get<std::string>(*p.remote_address), "clients");
+    ASSERT_EQ(p.dns_server.size(), 1u);
+    const Secret* s = c.find_secret("MT-User");
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->password, "StrongPass");
+    EXPECT_EQ(pool::format_ipv4(*s->remote_address), "198.19.0.2");
+    EXPECT_EQ(c.pools.at("clients").ranges[0].size(), 241u);
+    ASSERT_EQ(c.clients.size(), 1u);
+    EXPECT_EQ(c.clients[0].connect_to, "vpn.example.net");
+    EXPECT_TRUE(c.clients[0].verify_server_address_from_certificate);
+}
+
+struct Bad {
+    const char* name;
+    const char* toml;
+    uint32_t line;
+    const char* key;
+    const char* what;
+};
+
+class ConfigErrors : public ::testing::TestWithParam<Bad> {};
+
+TEST_P(ConfigErrors, NameFileLineAndKey) {
+    const Bad& b = GetParam();
+    try {
+        load_string(b.toml, "/etc/ksstp/ksstpd.toml");
+        FAIL() << "accepted: " << b.name;
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(e.file(), "/etc/ksstp/ksstpd.toml");
+        EXPECT_EQ(e.line(), b.line) << e.what();
+        EXPECT_EQ(e.key(), b.key) << e.what();
+        EXPECT_NE(std::string(e.what()).find(b.what), std::string::npos) << e.what();
+        EXPECT_EQ(std::string(e.what()).rfind("/etc/ksstp/ksstpd.toml:" + std::to_string(b.line) + ": ", 0), 0u)
+            << e.what();
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ConfigLoader, ConfigErrors,
+    ::testing::Values(
+        Bad{"unknown_key", "[sstp-server]\ncertificate = \"none\"\nport = 443\nprot = 1\n", 4, "[sstp-server] prot", "unknown key"},
+        Bad{"wrong_type", "[sstp-server]\ncertificate = \"none\"\nport = \"x\"\n", 3, "[sstp-server] port", "expected an integer 1..65535"},
+        Bad{"out_of_range", "[sstp-server]\ncertificate = \"none\"\nmax-mtu = 9000\n", 3, "[sstp-server] max-mtu", "576..4087"},
+        Bad{"bad_auth", "[sstp-server]\ncertificate = \"none\"\nauthentication = [\"pap\", \"eap\"]\n", 3,
+            "[sstp-server] authentication", "unknown method \"eap\""},
+        Bad{"bad_tls", "[sstp-server]\ncertificate = \"none\"\ntls-version = \"1.3\"\n", 3, "[sstp-server] tls-version", "only-1.2"},
+        Bad{"keepalive", "[sstp-server]\ncertificate = \"none\"\nkeepalive-timeout = \"never\"\n", 3,
+            "[sstp-server] keepalive-timeout", "\"disabled\" or an integer"},
+        Bad{"missing_cert", "[sstp-server]\nport = 443\n", 1, "[sstp-server] certificate", "missing"},
+        Bad{"overlapping_pools", "[ip.pool.a]\nranges = [\"198.19.0.10-198.19.0.20\"]\n[ip.pool.b]\nranges = [\"198.19.0.15-198.19.0.30\"]\n",
+            4, "[ip.pool.b] ranges", "overlaps pool 'a'"},
+        Bad{"bad_range", "[ip.pool.a]\nranges = [\"198.19.0.20-198.19.0.10\"]\n", 2, "[ip.pool.a] ranges", "ends before it starts"},
+        Bad{"secret_missing_profile", "[[ppp.secret]]\nname = \"u\"\npassword = \"p\"\nprofile = \"gold\"\n", 1,
+            "[[ppp.secret]] u profile", "no profile named \"gold\""},
+        Bad{"duplicate_secret", "[[ppp.secret]]\nname = \"u\"\npassword = \"p\"\n[[ppp.secret]]\nname = \"u\"\npassword = \"q\"\n", 5,
+            "[[ppp.secret]] u name", "duplicate"},
+        Bad{"secret_bad_address", "[[ppp.secret]]\nname = \"u\"\npassword = \"p\"\nremote-address = \"198.19.0.300\"\n", 4,
+            "[[ppp.secret]] u remote-address", "not an IPv4 address"},
+        Bad{"profile_unknown_pool", "[ppp.profile.x]\nremote-address = \"nopool\"\n", 1, "[ppp.profile.x] remote-address",
+            "neither an IPv4 address nor a pool"},
+        Bad{"default_profile_missing", "[sstp-server]\ncertificate = \"none\"\ndefault-profile = \"gold\"\n", 3,
+            "[sstp-server] default-profile", "no profile named"},
+        Bad{"client_both_passwords", "[[sstp-client]]\nname = \"c\"\nconnect-to = \"h\"\nuser = \"u\"\npassword = \"p\"\npassword-file = \"/x\"\n",
+            6, "[[sstp-client]] c password-file", "not both"},
+        Bad{"client_missing_connect_to", "[[sstp-client]]\nname = \"c\"\nuser = \"u\"\npassword = \"p\"\n", 1,
+            "[[sstp-client]] c connect-to", "missing"},
+        Bad{"bad_interface_name", "[sstp-server]\ncertificate = \"none\"\ninterface-name = \"sstp {user}\"\n", 3,
+            "[sstp-server] interface-name", "template"},
+        Bad{"bad_listen", "[sstp-server]\ncertificate = \"none\"\nlisten = [\"198.18.0.300\"]\n", 3, "[sstp-server] listen",
+            "not an IP address"},
+        Bad{"syntax", "[sstp-server\ncertificate = \"none\"\n", 1, "syntax", ""},
+        Bad{"verify_client_without_ca", "[sstp-server]\ncertificate = \"none\"\nverify-client-certificate = true\n", 3,
+            "[sstp-server] verify-client-certificate", "needs ca-certificate"}),
+    [](const auto& p) { return std::string(p.param.name); });
+
+TEST(ConfigLoader, ReadsThePasswordFile) {
+    std::string path = ::testing::TempDir() + "ksstp-password-file";
+    {
+        std::ofstream f(path);
+        f << "S3cret!\n";
+    }
+    Config c = load_string("[[sstp-client]]\nname = \"c\"\nconnect-to = \"h\"\nuser = \"u\"\npassword-file = \"" + path + "\"\n",
+                           "<test>");
+    EXPECT_EQ(c.clients.at(0).password, "S3cret!");
+    std::remove(path.c_str());
+}
+
+TEST(ConfigLoader, KeepaliveAndMrruAcceptDisabledOrNumbers) {
+    Config c = load_string("[sstp-server]\ncertificate = \"none\"\nkeepalive-timeout = \"disabled\"\nmrru = 1600\n", "<test>");
+    EXPECT_FALSE(c.server->keepalive_timeout.has_value());
+    EXPECT_EQ(c.server->mrru, 1600);
+}
+
+TEST(ConfigLoader, MissingFileIsAClearError) {
+    try {
+        load_file("/nonexistent/ksstpd.toml");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("/nonexistent/ksstpd.toml"), std::string::npos);
+    }
+}
+
+}  // namespace
+}  // namespace ksstp::config
