@@ -1,0 +1,125 @@
+// TLS session; see tls_session.h.
+#include "controlplane/tls/tls_session.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "controlplane/tls/tls_context.h"
+
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+
+namespace ksstp::tls {
+
+TlsSession TlsSession::server(SSL_CTX* ctx, int fd) {
+    SslPtr s(SSL_new(ctx));
+    SSL_set_fd(s.get(), fd);
+    SSL_set_accept_state(s.get());
+    return TlsSession(std::move(s));
+}
+
+TlsSession TlsSession::client(SSL_CTX* ctx, int fd, const std::string& host, bool verify_address) {
+    SslPtr s(SSL_new(ctx));
+    SSL_set_fd(s.get(), fd);
+    SSL_set_connect_state(s.get());
+    unsigned char addr[16];
+    const bool is_ip = inet_pton(AF_INET, host.c_str(), addr) == 1 || inet_pton(AF_INET6, host.c_str(), addr) == 1;
+    if (!is_ip) SSL_set_tlsext_host_name(s.get(), host.c_str());  // SNI carries names only
+    if (verify_address) {
+        X509_VERIFY_PARAM* p = SSL_get0_param(s.get());
+        if (is_ip)
+            X509_VERIFY_PARAM_set1_ip_asc(p, host.c_str());
+        else
+            SSL_set1_host(s.get(), host.c_str());
+    }
+    return TlsSession(std::move(s));
+}
+
+IoStatus TlsSession::classify(int ret, const char* op) {
+    int err = SSL_get_error(ssl_.get(), ret);
+    switch (err) {
+        case SSL_ERROR_WANT_READ: return IoStatus::WantRead;
+        case SSL_ERROR_WANT_WRITE: return IoStatus::WantWrite;
+        case SSL_ERROR_ZERO_RETURN:
+            error_ = "peer closed TLS";
+            return IoStatus::Closed;
+        case SSL_ERROR_SYSCALL:
+            error_ = errno ? std::string(op) + ": " + std::strerror(errno) : "connection closed";
+            ERR_clear_error();
+            return errno ? IoStatus::Error : IoStatus::Closed;
+        default: {
+            long v = SSL_get_verify_result(ssl_.get());
+            if (v != X509_V_OK && SSL_get_verify_mode(ssl_.get()) != SSL_VERIFY_NONE && !SSL_is_server(ssl_.get()))
+                error_ = verify_error_text(v);
+            else
+                error_ = std::string(op) + ": " + openssl_errors();
+            ERR_clear_error();
+            return IoStatus::Error;
+        }
+    }
+}
+
+Result<void, IoStatus> TlsSession::handshake() {
+    int r = SSL_do_handshake(ssl_.get());
+    if (r == 1) return {};
+    return fail(classify(r, "TLS handshake"));
+}
+
+TlsInfo TlsSession::info() const {
+    TlsInfo i;
+    SSL* s = ssl_.get();
+    i.version = SSL_get_version(s);
+    if (const SSL_CIPHER* c = SSL_get_current_cipher(s)) i.cipher = SSL_CIPHER_get_name(c);
+    i.ktls_tx = BIO_get_ktls_send(SSL_get_wbio(s)) == 1;
+    i.ktls_rx = BIO_get_ktls_recv(SSL_get_rbio(s)) == 1;
+    if (X509* peer = SSL_get0_peer_certificate(s)) {
+        unsigned char* der = nullptr;
+        int len = i2d_X509(peer, &der);
+        if (len > 0) i.peer_leaf_der.assign(der, der + len);
+        OPENSSL_free(der);
+    }
+    i.verify_result = SSL_get_verify_result(s);
+    if (i.verify_result != X509_V_OK) i.verify_text = verify_error_text(i.verify_result);
+    return i;
+}
+
+Result<size_t, IoStatus> TlsSession::read(std::span<uint8_t> out) {
+    size_t n = 0;
+    int r = SSL_read_ex(ssl_.get(), out.data(), out.size(), &n);
+    if (r == 1) return n;
+    return fail(classify(r, "TLS read"));
+}
+
+Result<size_t, IoStatus> TlsSession::write(ByteView in) {
+    size_t n = 0;
+    int r = SSL_write_ex(ssl_.get(), in.data(), in.size(), &n);
+    if (r == 1) return n;
+    return fail(classify(r, "TLS write"));
+}
+
+void TlsSession::shutdown() {
+    if (SSL_shutdown(ssl_.get()) < 0) ERR_clear_error();
+}
+
+KtlsSupport probe_ktls() {
+    // Attaching the "tls" ULP to a socket that is not connected fails with ENOTCONN when the
+    // kernel has TLS and with ENOENT when it has not (net/ipv4/tcp_ulp.c, net/tls/tls_main.c).
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return {false, std::string("socket: ") + std::strerror(errno)};
+    int r = ::setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", 3);
+    int e = errno;
+    ::close(fd);
+    if (r == 0 || e == ENOTCONN || e == EISCONN) return {true, ""};
+    return {false, std::string("kernel TLS not available (setsockopt TCP_ULP \"tls\": ") + std::strerror(e) + ")"};
+}
+
+}  // namespace ksstp::tls

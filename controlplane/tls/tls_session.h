@@ -1,0 +1,72 @@
+// TlsSession: one TLS connection over a non-blocking socket; owns the SSL*. The handshake runs
+// in steps (WantRead/WantWrite tell the event loop what to wait for) and ends in a TlsInfo: the
+// negotiated version and cipher, whether the kernel took the record layer (kTLS TX/RX), the
+// server's leaf certificate (the crypto binding hashes it) and the verification result in SPEC 4
+// wording. After the handshake read()/write() move plaintext; with kTLS engaged OpenSSL passes
+// them to the kernel, otherwise it encrypts in userspace (the data path of issue 3; issue 5
+// replaces it with batched io_uring I/O).
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controlplane/base/bytes.h"
+#include "controlplane/base/result.h"
+
+namespace ksstp::tls {
+
+struct SslFree {
+    void operator()(SSL* s) const { SSL_free(s); }
+};
+using SslPtr = std::unique_ptr<SSL, SslFree>;
+
+enum class IoStatus : uint8_t { WantRead, WantWrite, Closed, Error };
+
+struct TlsInfo {
+    std::string version;  // "TLSv1.3"
+    std::string cipher;   // "TLS_AES_256_GCM_SHA384"
+    bool ktls_tx = false;
+    bool ktls_rx = false;
+    std::vector<uint8_t> peer_leaf_der;  // the peer's certificate, DER (empty if none)
+    long verify_result = 0;              // X509_V_OK or an X509_V_ERR_*
+    std::string verify_text;             // SPEC 4 wording, empty when OK
+};
+
+class TlsSession {
+public:
+    // `fd` is borrowed: the caller owns and closes it after the session.
+    static TlsSession server(SSL_CTX* ctx, int fd);
+    // `host` is the connect-to name or IP: SNI (names only) and, with `verify_address`, the
+    // name/IP the certificate must carry.
+    static TlsSession client(SSL_CTX* ctx, int fd, const std::string& host, bool verify_address);
+
+    // One step. Ok (has_value) when the handshake is complete.
+    Result<void, IoStatus> handshake();
+    TlsInfo info() const;
+
+    Result<size_t, IoStatus> read(std::span<uint8_t> out);
+    Result<size_t, IoStatus> write(ByteView in);
+    // Bytes OpenSSL has decrypted but not yet returned (read again before waiting).
+    bool pending() const { return SSL_pending(ssl_.get()) > 0; }
+    void shutdown();  // best-effort close_notify
+    const std::string& error() const { return error_; }
+
+private:
+    explicit TlsSession(SslPtr s) : ssl_(std::move(s)) {}
+    IoStatus classify(int ret, const char* op);
+    SslPtr ssl_;
+    std::string error_;
+};
+
+// kTLS availability of this kernel (TCP_ULP "tls"), probed once; `reason` says why not.
+struct KtlsSupport {
+    bool available = false;
+    std::string reason;
+};
+KtlsSupport probe_ktls();
+
+}  // namespace ksstp::tls

@@ -1,0 +1,305 @@
+// TLS layer: handshakes between our server and client contexts over a socket pair, the SPEC 4
+// certificate-check texts, version and PFS policy, SSLKEYLOGFILE, the RSA key floor, and kTLS
+// where the kernel has it (skipped with the reason where it has not).
+#include "controlplane/tls/tls_session.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+
+#include "controlplane/tls/tls_context.h"
+#include "tests/fakes/test_pki.h"
+
+namespace ksstp::tls {
+namespace {
+
+struct Fds {
+    int a = -1, b = -1;
+    ~Fds() {
+        if (a >= 0) ::close(a);
+        if (b >= 0) ::close(b);
+    }
+};
+
+Fds socket_pair() {
+    Fds f;
+    int sv[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    f.a = sv[0];
+    f.b = sv[1];
+    return f;
+}
+
+struct Outcome {
+    bool server_ok = false, client_ok = false;
+    std::string server_error, client_error;
+    TlsInfo server_info, client_info;
+};
+
+// Steps both handshakes until both finish or one fails.
+Outcome run(TlsSession& s, TlsSession& c) {
+    Outcome o;
+    bool s_done = false, c_done = false, failed = false;
+    for (int i = 0; i < 1000 && !(s_done && c_done) && !failed; ++i) {
+        if (!c_done) {
+            auto r = c.handshake();
+            if (r) c_done = true;
+            else if (r.error() == IoStatus::Error || r.error() == IoStatus::Closed) failed = true;
+        }
+        if (!s_done) {
+            auto r = s.handshake();
+            if (r) s_done = true;
+            else if (r.error() == IoStatus::Error || r.error() == IoStatus::Closed) failed = true;
+        }
+    }
+    o.server_ok = s_done;
+    o.client_ok = c_done;
+    o.server_error = s.error();
+    o.client_error = c.error();
+    if (s_done) o.server_info = s.info();
+    if (c_done) o.client_info = c.info();
+    return o;
+}
+
+struct Tls : ::testing::Test {
+    test::TestPki pki;
+    ContextInfo sinfo, cinfo;
+
+    SslCtxPtr server_ctx(const test::Issued& leaf, config::TlsVersion v = config::TlsVersion::Any, bool pfs = false) {
+        ServerTlsOptions o;
+        o.certificate = leaf.chain_pem;
+        o.private_key = leaf.key_pem;
+        o.version = v;
+        o.pfs = pfs;
+        return make_server_context(o, sinfo);
+    }
+    SslCtxPtr client_ctx(bool verify = true, config::TlsVersion v = config::TlsVersion::Any, bool pfs = false) {
+        ClientTlsOptions o;
+        o.ca_certificate = pki.ca_pem();
+        o.verify_server_certificate = verify;
+        o.version = v;
+        o.pfs = pfs;
+        return make_client_context(o, cinfo);
+    }
+    Outcome connect(SSL_CTX* sctx, SSL_CTX* cctx, const std::string& host = "vpn.example.net", bool verify_addr = true) {
+        Fds fds = socket_pair();
+        TlsSession s = TlsSession::server(sctx, fds.a);
+        TlsSession c = TlsSession::client(cctx, fds.b, host, verify_addr);
+        return run(s, c);
+    }
+};
+
+TEST_F(Tls, HandshakesAndReportsTheSession) {
+    auto leaf = pki.issue("server", {});
+    auto sctx = server_ctx(leaf);
+    auto cctx = client_ctx();
+    Outcome o = connect(sctx.get(), cctx.get());
+    ASSERT_TRUE(o.server_ok && o.client_ok) << o.server_error << " / " << o.client_error;
+    EXPECT_EQ(o.client_info.version, "TLSv1.3");
+    EXPECT_FALSE(o.client_info.cipher.empty());
+    EXPECT_EQ(o.client_info.verify_result, X509_V_OK);
+    // The client saw exactly the leaf the server loaded: the crypto binding hashes match.
+    EXPECT_EQ(o.client_info.peer_leaf_der, sinfo.leaf_der);
+    EXPECT_FALSE(o.client_info.ktls_tx);  // a UNIX socket pair never has kTLS
+}
+
+TEST_F(Tls, MovesDataBothWays) {
+    auto leaf = pki.issue("server", {});
+    auto sctx = server_ctx(leaf);
+    auto cctx = client_ctx();
+    Fds fds = socket_pair();
+    TlsSession s = TlsSession::server(sctx.get(), fds.a);
+    TlsSession c = TlsSession::client(cctx.get(), fds.b, "vpn.example.net", true);
+    ASSERT_TRUE(run(s, c).client_ok);
+    Bytes msg = hex_bytes("1001000E00010001000100060001");
+    ASSERT_TRUE(c.write(msg).has_value());
+    uint8_t buf[64];
+    Result<size_t, IoStatus> r = fail(IoStatus::WantRead);
+    for (int i = 0; i < 10 && !r; ++i) r = s.read(buf);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(Bytes(buf, buf + *r), msg);
+}
+
+struct BadCert {
+    const char* name;
+    test::CertSpec spec;
+    bool self_signed;
+    const char* host;
+    const char* text;
+};
+
+class CertChecks : public Tls, public ::testing::WithParamInterface<BadCert> {};
+
+TEST_P(CertChecks, FailWithTheSpecTexts) {
+    const BadCert& b = GetParam();
+    auto leaf = pki.issue(b.name, b.spec, b.self_signed);
+    auto sctx = server_ctx(leaf);
+    auto cctx = client_ctx();
+    Outcome o = connect(sctx.get(), cctx.get(), b.host);
+    EXPECT_FALSE(o.client_ok);
+    EXPECT_EQ(o.client_error, b.text);
+}
+
+test::CertSpec spec_with(void (*f)(test::CertSpec&)) {
+    test::CertSpec s;
+    f(s);
+    return s;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Tls, CertChecks,
+    ::testing::Values(
+        BadCert{"expired", spec_with([](test::CertSpec& s) { s.not_before_days = -30; s.not_after_days = -1; }), false,
+                "vpn.example.net", "certificate has expired"},
+        BadCert{"future", spec_with([](test::CertSpec& s) { s.not_before_days = 2; s.not_after_days = 30; }), false,
+                "vpn.example.net", "certificate is not yet valid"},
+        BadCert{"no_server_auth", spec_with([](test::CertSpec& s) { s.server_auth_eku = false; }), false,
+                "vpn.example.net", "invalid certificate purpose"},
+        BadCert{"foreign_ca", test::CertSpec{}, true, "vpn.example.net", "self signed certificate in a chain"},
+        BadCert{"wrong_name", test::CertSpec{}, false, "other.example.net",
+                "server's IP address does not match certificate"},
+        BadCert{"wrong_ip", test::CertSpec{}, false, "198.18.0.99", "server's IP address does not match certificate"}),
+    [](const auto& p) { return std::string(p.param.name); });
+
+TEST_F(Tls, UnknownIssuerIsReportedAsMissingLocally) {
+    test::TestPki other;  // a CA the client does not know signed the server certificate
+    auto leaf = other.issue("server", {});
+    auto sctx = server_ctx(leaf);
+    ClientTlsOptions co;
+    co.ca_certificate = pki.ca_pem();
+    co.verify_server_certificate = true;
+    auto cctx = make_client_context(co, cinfo);
+    // Send only the leaf, as many servers do: the issuer cannot be found locally.
+    ServerTlsOptions so;
+    so.certificate = leaf.cert_pem;
+    so.private_key = leaf.key_pem;
+    auto sctx2 = make_server_context(so, sinfo);
+    Outcome o = connect(sctx2.get(), cctx.get());
+    EXPECT_FALSE(o.client_ok);
+    EXPECT_EQ(o.client_error, "unable to get issuer certificate locally");
+}
+
+TEST_F(Tls, VerifyOffConnectsAndStillReportsTheProblem) {
+    auto leaf = pki.issue("expired", spec_with([](test::CertSpec& s) { s.not_before_days = -30; s.not_after_days = -1; }));
+    auto sctx = server_ctx(leaf);
+    auto cctx = client_ctx(/*verify=*/false);
+    Outcome o = connect(sctx.get(), cctx.get());
+    ASSERT_TRUE(o.client_ok);
+    EXPECT_EQ(o.client_info.verify_text, "certificate has expired");  // logged as a warning by ksstpc
+}
+
+TEST_F(Tls, VersionPolicyFromBothEnds) {
+    auto leaf = pki.issue("server", {});
+    auto s12 = server_ctx(leaf, config::TlsVersion::Only12);
+    auto c12 = client_ctx(true, config::TlsVersion::Only12);
+    Outcome o = connect(s12.get(), c12.get());
+    ASSERT_TRUE(o.client_ok);
+    EXPECT_EQ(o.client_info.version, "TLSv1.2");
+    auto c13 = client_ctx(true, config::TlsVersion::Only13);
+    Outcome bad = connect(s12.get(), c13.get());
+    EXPECT_FALSE(bad.client_ok);
+    EXPECT_FALSE(bad.server_ok);
+}
+
+TEST_F(Tls, PfsKeepsOnlyEphemeralKeyExchange) {
+    auto leaf = pki.issue("server-rsa", spec_with([](test::CertSpec& s) { s.ec = false; }));
+    auto sctx = server_ctx(leaf, config::TlsVersion::Only12, /*pfs=*/true);
+    auto cctx = client_ctx(true, config::TlsVersion::Only12);
+    Outcome o = connect(sctx.get(), cctx.get());
+    ASSERT_TRUE(o.client_ok) << o.client_error;
+    EXPECT_EQ(o.client_info.cipher.rfind("ECDHE", 0), 0u) << o.client_info.cipher;
+}
+
+TEST_F(Tls, KeepsAes256ShaForMikrotikClients) {
+    auto leaf = pki.issue("server-rsa", spec_with([](test::CertSpec& s) { s.ec = false; }));
+    auto sctx = server_ctx(leaf, config::TlsVersion::Only12);
+    ClientTlsOptions co;
+    co.ca_certificate = pki.ca_pem();
+    co.version = config::TlsVersion::Only12;
+    auto cctx = make_client_context(co, cinfo);
+    ASSERT_EQ(SSL_CTX_set_cipher_list(cctx.get(), "AES256-SHA"), 1);  // MikroTik's default offer
+    Outcome o = connect(sctx.get(), cctx.get());
+    ASSERT_TRUE(o.client_ok) << o.client_error << " / " << o.server_error;
+    EXPECT_EQ(o.client_info.cipher, "AES256-SHA");
+}
+
+TEST_F(Tls, ShortRsaKeysLoadWithAWarning) {
+    auto leaf = pki.issue("server-1024", spec_with([](test::CertSpec& s) { s.ec = false; s.rsa_bits = 1024; }));
+    auto sctx = server_ctx(leaf);
+    ASSERT_EQ(sinfo.warnings.size(), 1u);
+    EXPECT_NE(sinfo.warnings[0].find("1024 bits"), std::string::npos);
+}
+
+TEST_F(Tls, MismatchedKeyIsRefusedAtLoad) {
+    auto a = pki.issue("a", {});
+    auto b = pki.issue("b", {});
+    ServerTlsOptions o;
+    o.certificate = a.chain_pem;
+    o.private_key = b.key_pem;
+    EXPECT_THROW(make_server_context(o, sinfo), TlsConfigError);
+}
+
+TEST_F(Tls, WritesSslKeyLogFile) {
+    std::string path = pki.dir() + "/keys.log";
+    ::setenv("SSLKEYLOGFILE", path.c_str(), 1);
+    auto leaf = pki.issue("server", {});
+    auto sctx = server_ctx(leaf);
+    auto cctx = client_ctx();
+    Outcome o = connect(sctx.get(), cctx.get());
+    ::unsetenv("SSLKEYLOGFILE");
+    ASSERT_TRUE(o.client_ok);
+    std::ifstream in(path);
+    std::string line;
+    int secrets = 0;
+    while (std::getline(in, line))
+        if (line.rfind("CLIENT_HANDSHAKE_TRAFFIC_SECRET ", 0) == 0 || line.rfind("CLIENT_TRAFFIC_SECRET_0 ", 0) == 0) ++secrets;
+    EXPECT_GE(secrets, 2);  // both sides log (one file), NSS key-log format
+}
+
+TEST_F(Tls, KtlsEngagesOverTcpWhereTheKernelHasIt) {
+    KtlsSupport k = probe_ktls();
+    if (!k.available) GTEST_SKIP() << k.reason;
+    // A TCP connection over loopback: kTLS needs a real TCP socket.
+    int ls = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len);
+    ::listen(ls, 1);
+    int c = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_EQ(::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    int s = ::accept(ls, nullptr, nullptr);
+    ::fcntl(c, F_SETFL, O_NONBLOCK);
+    ::fcntl(s, F_SETFL, O_NONBLOCK);
+    auto leaf = pki.issue("server", {});
+    auto sctx = server_ctx(leaf, config::TlsVersion::Only12);
+    auto cctx = client_ctx(true, config::TlsVersion::Only12);
+    SSL_CTX_set_cipher_list(cctx.get(), "ECDHE-ECDSA-AES128-GCM-SHA256");
+    TlsSession ss = TlsSession::server(sctx.get(), s);
+    TlsSession cs = TlsSession::client(cctx.get(), c, "vpn.example.net", true);
+    Outcome o = run(ss, cs);
+    ASSERT_TRUE(o.client_ok && o.server_ok);
+    EXPECT_TRUE(o.client_info.ktls_tx) << "kernel has TLS but kTLS TX did not engage";
+    EXPECT_TRUE(o.server_info.ktls_tx);
+    ::close(c);
+    ::close(s);
+    ::close(ls);
+}
+
+TEST(KtlsProbe, GivesAReasonWhenUnavailable) {
+    KtlsSupport k = probe_ktls();
+    if (!k.available) {
+        EXPECT_NE(k.reason.find("TCP_ULP"), std::string::npos);
+    }
+    std::printf("kTLS on this kernel: %s\n", k.available ? "available" : k.reason.c_str());
+}
+
+}  // namespace
+}  // namespace ksstp::tls
