@@ -9,8 +9,8 @@ namespace ksstp::tools {
 
 std::string version_text(std::string_view program);
 
-// The common CLI of all programs (SPEC 2): --help, --version. Returns the exit code to use,
-// or -1 when the program should go on. Exit 2 on bad usage.
+// The programs that do not run yet beyond --help and --version (ksstpctl, ksstp-perf): parses
+// those and returns the exit code (SPEC 2: 2 on bad usage).
 int parse_common_cli(std::string_view program, std::string_view description, int argc, char** argv);
 
 }  // namespace ksstp::tools

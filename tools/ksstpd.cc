@@ -1,7 +1,74 @@
-// ksstpd: the SSTP concentrator (SPEC 2). The protocol core it will run is in controlplane/;
-// listening, TLS and interfaces arrive with issue "A working tunnel".
+// ksstpd: the SSTP concentrator (SPEC 2). Exit codes: 0 clean stop, 1 runtime failure, 2 bad
+// usage or configuration (the message names file, line and key).
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include "controlplane/config/config_loader.h"
+#include "controlplane/io/event_loop.h"
+#include "controlplane/io/log.h"
+#include "controlplane/server/concentrator.h"
+#include "ksstp_version.h"
 #include "tools/build_info.h"
 
 int main(int argc, char** argv) {
-    return ksstp::tools::parse_common_cli("ksstpd", "ksstpd - SSTP server/concentrator daemon", argc, argv);
+    CLI::App app{"ksstpd - SSTP server/concentrator daemon", "ksstpd"};
+    std::string config_path, log_level = "info";
+    bool version = false;
+    app.add_flag("--version", version, "print the version and the libraries in use, then exit");
+    app.add_option("--config", config_path, "TOML configuration file (SPEC 3)");
+    app.add_option("--log-level", log_level, "error | warning | info | debug")->capture_default_str();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+    if (version) {
+        std::fputs(ksstp::tools::version_text("ksstpd").c_str(), stdout);
+        return 0;
+    }
+    if (config_path.empty()) {
+        std::fprintf(stderr, "ksstpd: --config FILE is required\n");
+        return 2;
+    }
+    try {
+        ksstp::io::setup_logging(log_level);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "ksstpd: %s\n", e.what());
+        return 2;
+    }
+    ksstp::config::Config cfg;
+    try {
+        cfg = ksstp::config::load_file(config_path);
+    } catch (const ksstp::config::ConfigError& e) {
+        std::fprintf(stderr, "ksstpd: %s\n", e.what());
+        return 2;
+    }
+    if (!cfg.server || !cfg.server->enabled) {
+        std::fprintf(stderr, "ksstpd: %s: [sstp-server]: missing or enabled = false, nothing to serve\n", config_path.c_str());
+        return 2;
+    }
+    try {
+        ksstp::io::EventLoop loop;
+        ksstp::server::Concentrator server(std::move(cfg), loop);
+        loop.handle_signals([&](int signo) {
+            if (signo == SIGHUP) {
+                spdlog::warn("cfg: SIGHUP received; this version cannot reload, configuration unchanged");
+                return;
+            }
+            server.shutdown();
+        });
+        spdlog::info("ksstpd {} started", KSSTP_VERSION);
+        loop.run();
+        spdlog::info("ksstpd stopped");
+    } catch (const ksstp::tls::TlsConfigError& e) {
+        spdlog::error("tls: {}", e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 1;
+    }
+    return 0;
 }

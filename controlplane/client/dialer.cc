@@ -1,0 +1,306 @@
+// ksstpc connection lifecycle; see dialer.h.
+#include "controlplane/client/dialer.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "controlplane/io/log.h"
+#include "netlink/if_addr.h"
+#include "netlink/if_link.h"
+
+namespace ksstp::client {
+
+namespace {
+constexpr Duration kConnectTimeout{10'000};
+constexpr Duration kMaxBackoff{60'000};
+constexpr size_t kTunBudget = 64;
+
+// "host", "host:port", "[v6]:port", "v6" (several colons, no brackets).
+std::pair<std::string, std::string> split_host_port(const std::string& s) {
+    if (!s.empty() && s[0] == '[') {
+        size_t close = s.find(']');
+        std::string host = s.substr(1, close - 1);
+        std::string port = close + 1 < s.size() && s[close + 1] == ':' ? s.substr(close + 2) : "443";
+        return {host, port};
+    }
+    size_t colon = s.rfind(':');
+    if (colon != std::string::npos && s.find(':') == colon) return {s.substr(0, colon), s.substr(colon + 1)};
+    return {s, "443"};
+}
+}  // namespace
+
+Dialer::Dialer(config::ClientConfig cfg, io::EventLoop& loop) : cfg_(std::move(cfg)), loop_(loop) {
+    tls::ClientTlsOptions o;
+    o.ca_certificate = cfg_.ca_certificate;
+    o.verify_server_certificate = cfg_.verify_server_certificate;
+    o.certificate = cfg_.certificate;
+    o.private_key = cfg_.private_key;
+    o.version = cfg_.tls_version;
+    o.pfs = cfg_.pfs;
+    tls::ContextInfo info;
+    ctx_ = tls::make_client_context(o, info);
+    auto sk = nl::NlSock::open();
+    if (!sk) throw std::runtime_error("netlink: " + sk.error());
+    nl_.emplace(std::move(*sk));
+    std::tie(host_, port_) = split_host_port(cfg_.connect_to);
+}
+
+Dialer::~Dialer() = default;
+
+void Dialer::start() { connect(); }
+
+void Dialer::set_interest(bool write) {
+    want_write_ = write;
+    loop_.modify(sock_.get(), uint32_t(EPOLLIN) | (write ? uint32_t(EPOLLOUT) : 0u));
+}
+
+void Dialer::connect() {
+    phase_ = Phase::Connecting;
+    spdlog::info("{}: connecting to {} port {}", cfg_.name, host_, port_);
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (int e = ::getaddrinfo(host_.c_str(), port_.c_str(), &hints, &res); e != 0) {
+        teardown(std::string("cannot resolve ") + host_ + ": " + gai_strerror(e));
+        return;
+    }
+    Fd fd(::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    int r = fd ? ::connect(fd.get(), res->ai_addr, res->ai_addrlen) : -1;
+    int err = errno;
+    ::freeaddrinfo(res);
+    if (!fd || (r != 0 && err != EINPROGRESS)) {
+        teardown(std::string("connect: ") + std::strerror(err));
+        return;
+    }
+    int one = 1;
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sock_ = std::move(fd);
+    deadline_ = io::monotonic_now() + kConnectTimeout;
+    loop_.watch(sock_.get(), EPOLLOUT, [this](uint32_t ev) { on_socket(ev); });
+}
+
+void Dialer::on_socket(uint32_t events) {
+    if (phase_ == Phase::Connecting) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(sock_.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err || (events & EPOLLERR)) {
+            teardown(std::string("connect to ") + host_ + ": " + std::strerror(err ? err : ECONNREFUSED));
+            return;
+        }
+        phase_ = Phase::Handshaking;
+        tls_.emplace(tls::TlsSession::client(ctx_.get(), sock_.get(), host_,
+                                             cfg_.verify_server_certificate && cfg_.verify_server_address_from_certificate));
+        set_interest(false);
+    }
+    drive();
+}
+
+void Dialer::drive() {
+    Instant now = io::monotonic_now();
+    if (phase_ == Phase::Handshaking) {
+        auto r = tls_->handshake();
+        if (!r) {
+            if (r.error() == tls::IoStatus::WantRead || r.error() == tls::IoStatus::WantWrite) {
+                set_interest(r.error() == tls::IoStatus::WantWrite);
+                return;
+            }
+            teardown("TLS handshake failed: " + tls_->error());
+            return;
+        }
+        tls::TlsInfo ti = tls_->info();
+        if (!ti.verify_text.empty())
+            spdlog::warn("{}: server certificate: {} (verify-server-certificate = no: continuing)", cfg_.name, ti.verify_text);
+        spdlog::info("{}: TLS established: {} {} kTLS tx {} rx {}", cfg_.name, ti.version, ti.cipher,
+                     ti.ktls_tx ? "on" : "off", ti.ktls_rx ? "on" : "off");
+        session::ClientSessionConfig sc;
+        sc.sstp.timers.hello = Duration{cfg_.keepalive_timeout ? int64_t(*cfg_.keepalive_timeout) * 1000 : 0};
+        sc.ppp.methods = cfg_.authentication;
+        sc.ppp.user = cfg_.user;
+        sc.ppp.password = cfg_.password;
+        sc.ppp.max_mru = cfg_.max_mru;
+        sc.ppp.max_mtu = cfg_.max_mtu;
+        sc.ppp.mrru = cfg_.mrru;
+        sc.host = host_;
+        sess_ = std::make_unique<session::ClientSession>(sc, rng_);
+        std::optional<sstp::CertHashes> hashes;
+        if (!ti.peer_leaf_der.empty()) hashes = sstp::CertHashes::of_der(ti.peer_leaf_der);
+        sess_->start(hashes, now);
+        phase_ = Phase::Running;
+        deadline_.reset();
+        handle_events();
+        if (phase_ != Phase::Running) return;
+    }
+    if (phase_ != Phase::Running) return;
+    uint8_t buf[16384];
+    for (int i = 0; i < 64; ++i) {
+        auto r = tls_->read(buf);
+        if (r) {
+            sess_->on_bytes(ByteView(buf, *r), now);
+            handle_events();
+            if (phase_ != Phase::Running) return;
+            continue;
+        }
+        if (r.error() == tls::IoStatus::Closed || r.error() == tls::IoStatus::Error) {
+            sess_->on_transport_closed(now);
+            handle_events();
+            if (phase_ == Phase::Running) teardown(tls_->error());
+            return;
+        }
+        break;
+    }
+    handle_events();
+}
+
+bool Dialer::bring_up_interface(uint16_t mtu) {
+    if (tun_) return true;
+    auto tun = nl::TunDevice::create(cfg_.name);
+    if (!tun) {
+        spdlog::error("{}: cannot create interface: {}", cfg_.name, tun.error());
+        return false;
+    }
+    if (auto r = nl::set_mtu_and_up(*nl_, tun->ifindex(), mtu); !r) {
+        spdlog::error("{}: {}", cfg_.name, r.error());
+        return false;
+    }
+    tun_.emplace(std::move(*tun));
+    path_ = std::make_unique<dp::TunForwarder>(tun_->fd());
+    loop_.watch(tun_->fd(), EPOLLIN, [this](uint32_t ev) { on_tun(ev); });
+    return true;
+}
+
+void Dialer::handle_events() {
+    Instant now = io::monotonic_now();
+    for (auto& e : sess_->take_events()) {
+        if (auto* l = std::get_if<session::ev::Log>(&e)) {
+            io::log_session_line(0, cfg_.user, *l);
+        } else if (auto* v4 = std::get_if<session::ev::Ipv4Up>(&e)) {
+            if (!bring_up_interface(v4->mtu)) {
+                sess_->disconnect(now, "cannot create the interface");
+                continue;
+            }
+            if (auto r = nl::add_ipv4_ptp(*nl_, tun_->ifindex(), v4->ipcp.local, v4->ipcp.remote); !r)
+                spdlog::error("{}: {}", cfg_.name, r.error());
+            backoff_ = Duration{1000};
+            spdlog::info("{}: connected: {} -> {} mtu {}{}", cfg_.name, ppp::ipv4_to_string(v4->ipcp.local),
+                         ppp::ipv4_to_string(v4->ipcp.remote), v4->mtu,
+                         v4->ipcp.dns1 ? ", dns " + ppp::ipv4_to_string(*v4->ipcp.dns1) : std::string());
+        } else if (auto* v6 = std::get_if<session::ev::Ipv6Up>(&e)) {
+            if (!bring_up_interface(v6->mtu)) {
+                sess_->disconnect(now, "cannot create the interface");
+                continue;
+            }
+            if (auto r = nl::add_ipv6_link_local(*nl_, tun_->ifindex(), v6->ipv6cp.local_iid, v6->ipv6cp.remote_iid); !r)
+                spdlog::error("{}: {}", cfg_.name, r.error());
+            backoff_ = Duration{1000};
+            spdlog::info("{}: IPv6 {} -> {}", cfg_.name, ppp::link_local_string(v6->ipv6cp.local_iid),
+                         ppp::link_local_string(v6->ipv6cp.remote_iid));
+        } else if (auto* p = std::get_if<session::ev::IpPacket>(&e)) {
+            if (path_) path_->deliver(p->protocol, p->data);
+        }
+    }
+    flush();
+    if (phase_ == Phase::Running && sess_->ended() && out_off_ == out_.size()) teardown("disconnected");
+}
+
+void Dialer::on_tun(uint32_t events) {
+    if (phase_ != Phase::Running || !path_) return;
+    if (events & (EPOLLERR | EPOLLHUP)) {
+        loop_.unwatch(tun_->fd());
+        path_.reset();
+        tun_.reset();
+        sess_->disconnect(io::monotonic_now(), "interface deleted");
+        handle_events();
+        return;
+    }
+    path_->pump([&](uint16_t proto, ByteView pkt) { return sess_->send_ip(proto, pkt); }, kTunBudget);
+    handle_events();
+}
+
+void Dialer::flush() {
+    if (!sess_) return;
+    Bytes more = sess_->take_output();
+    out_.insert(out_.end(), more.begin(), more.end());
+    while (out_off_ < out_.size()) {
+        auto r = tls_->write(ByteView(out_).subspan(out_off_));
+        if (r) {
+            out_off_ += *r;
+            continue;
+        }
+        if (r.error() == tls::IoStatus::WantWrite || r.error() == tls::IoStatus::WantRead) break;
+        out_off_ = out_.size();
+        break;
+    }
+    if (out_off_ == out_.size()) {
+        out_.clear();
+        out_off_ = 0;
+    }
+    bool ww = out_off_ < out_.size();
+    if (ww != want_write_) set_interest(ww);
+}
+
+void Dialer::teardown(const std::string& why) {
+    if (sock_) loop_.unwatch(sock_.get());
+    if (tun_) loop_.unwatch(tun_->fd());
+    if (tls_ && phase_ == Phase::Running) tls_->shutdown();
+    path_.reset();
+    tun_.reset();  // the interface goes with its fd
+    tls_.reset();
+    sess_.reset();
+    sock_.reset();
+    out_.clear();
+    out_off_ = 0;
+    want_write_ = false;
+    if (stopping_) {
+        phase_ = Phase::Stopped;
+        deadline_.reset();
+        spdlog::info("{}: stopped ({})", cfg_.name, why);
+        if (on_stopped_) on_stopped_();
+        return;
+    }
+    phase_ = Phase::Waiting;
+    deadline_ = io::monotonic_now() + backoff_;
+    spdlog::info("{}: {}; reconnecting in {} s", cfg_.name, why, backoff_.count() / 1000);
+    backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+}
+
+std::optional<Instant> Dialer::next_deadline() const {
+    std::optional<Instant> d = deadline_;
+    if (phase_ == Phase::Running && sess_) merge_deadline(d, sess_->next_deadline());
+    return d;
+}
+
+void Dialer::tick(Instant now) {
+    if (phase_ == Phase::Running && sess_) {
+        if (auto d = sess_->next_deadline(); d && *d <= now) {
+            sess_->on_timer(now);
+            handle_events();
+        }
+        return;
+    }
+    if (!deadline_ || now < *deadline_) return;
+    deadline_.reset();
+    if (phase_ == Phase::Waiting) connect();
+    else teardown(phase_ == Phase::Connecting ? "connect timeout" : "TLS handshake timeout");
+}
+
+void Dialer::stop(std::function<void()> on_stopped) {
+    stopping_ = true;
+    on_stopped_ = std::move(on_stopped);
+    if (phase_ == Phase::Running && sess_ && !sess_->ended()) {
+        sess_->disconnect(io::monotonic_now(), "stopping");
+        handle_events();
+        return;
+    }
+    teardown("stopping");
+}
+
+}  // namespace ksstp::client

@@ -1,0 +1,69 @@
+// Dialer: one ksstpc `sstp-client` (SPEC 3, 5): resolves connect-to, connects TCP, runs TLS with
+// the certificate checks, then a ClientSession; when IPCP/IPv6CP come up it creates the TUN
+// interface named after the client and configures it through netlink. After a failure or a
+// disconnect it reconnects with exponential backoff (1 s doubling to 60 s). One log line per
+// state change. Single-threaded on the EventLoop.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "controlplane/config/config.h"
+#include "controlplane/crypto/random.h"
+#include "controlplane/io/event_loop.h"
+#include "controlplane/session/client_session.h"
+#include "controlplane/tls/tls_context.h"
+#include "controlplane/tls/tls_session.h"
+#include "dataplane/tun_forwarder.h"
+#include "netlink/nl_socket.h"
+#include "netlink/tun_device.h"
+
+namespace ksstp::client {
+
+class Dialer {
+public:
+    // Throws std::runtime_error on setup errors (TLS context, netlink).
+    Dialer(config::ClientConfig cfg, io::EventLoop& loop);
+    ~Dialer();
+    void start();
+    // SIGTERM: disconnect cleanly, then `on_stopped`.
+    void stop(std::function<void()> on_stopped);
+    std::optional<Instant> next_deadline() const;
+    void tick(Instant now);
+
+private:
+    enum class Phase { Waiting, Connecting, Handshaking, Running, Stopped };
+    void connect();
+    void on_socket(uint32_t events);
+    void on_tun(uint32_t events);
+    void drive();
+    void handle_events();
+    void flush();
+    void teardown(const std::string& why);
+    bool bring_up_interface(uint16_t mtu);
+    void set_interest(bool write);
+
+    config::ClientConfig cfg_;
+    io::EventLoop& loop_;
+    crypto::SystemRng rng_;
+    tls::SslCtxPtr ctx_;
+    std::optional<nl::NlSock> nl_;
+    Phase phase_ = Phase::Waiting;
+    std::string host_;
+    std::string port_;
+    Fd sock_;
+    std::optional<tls::TlsSession> tls_;
+    std::unique_ptr<session::ClientSession> sess_;
+    Bytes out_;
+    size_t out_off_ = 0;
+    bool want_write_ = false;
+    std::optional<nl::TunDevice> tun_;
+    std::unique_ptr<dp::TunForwarder> path_;
+    std::optional<Instant> deadline_;  // reconnect time, or connect/handshake timeout
+    Duration backoff_{1000};
+    std::function<void()> on_stopped_;
+    bool stopping_ = false;
+};
+
+}  // namespace ksstp::client

@@ -1,0 +1,399 @@
+// ksstpd control plane; see concentrator.h.
+#include "controlplane/server/concentrator.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "controlplane/io/log.h"
+#include "controlplane/ppp/wire.h"
+#include "controlplane/session/server_session.h"
+#include "controlplane/tls/tls_session.h"
+#include "dataplane/tun_forwarder.h"
+#include "netlink/if_addr.h"
+#include "netlink/if_link.h"
+#include "netlink/tun_device.h"
+
+namespace ksstp::server {
+
+namespace {
+constexpr size_t kReadChunk = 16384;       // one TLS record
+constexpr size_t kMaxPendingOut = 1 << 20; // a peer that stops reading cannot grow us further
+constexpr Duration kShutdownGrace{8'000};  // PPP terminate (<= 6 s) + disconnect ack
+constexpr size_t kTunBudget = 64;          // packets per TUN wake-up, so no session starves others
+}  // namespace
+
+struct Concentrator::Conn {
+    uint64_t id = 0;
+    Fd sock;
+    std::string caller;
+    std::optional<tls::TlsSession> tls;
+    bool tls_done = false;
+    Lease lease;
+    std::string addr_why;
+    std::unique_ptr<SessionAddresses> assigner;
+    std::unique_ptr<session::ServerSession> sess;
+    Bytes out;
+    size_t out_off = 0;
+    std::optional<nl::TunDevice> tun;
+    std::unique_ptr<dp::TunForwarder> path;
+    std::optional<ppp::IpcpResult> v4;
+    std::optional<ppp::Ipv6cpResult> v6;
+    bool v6_configured = false;
+    uint16_t mtu = 1500;
+    std::string user;
+    bool want_write = false;
+};
+
+Concentrator::Concentrator(config::Config cfg, io::EventLoop& loop)
+    : cfg_(std::move(cfg)), loop_(loop), creds_(cfg_), plan_(cfg_) {
+    const config::ServerConfig& s = *cfg_.server;
+    if (s.certificate == "none")
+        throw std::runtime_error("certificate = \"none\" (anonymous TLS) is not supported by this version of ksstpd");
+    tls::ServerTlsOptions o{s.certificate, s.private_key, s.ca_certificate, s.verify_client_certificate, s.tls_version, s.pfs};
+    tls::ContextInfo info;
+    tls_ctx_ = tls::make_server_context(o, info);
+    for (const auto& w : info.warnings) spdlog::warn("tls: {}", w);
+    cert_ = sstp::CertHashes::of_der(info.leaf_der);
+    auto sk = nl::NlSock::open();
+    if (!sk) throw std::runtime_error("netlink: " + sk.error());
+    nl_.emplace(std::move(*sk));
+    auto k = tls::probe_ktls();
+    spdlog::info("tls: kernel TLS {}", k.available ? "available" : "not available: " + k.reason);
+    for (const auto& a : s.listen) listen_on(a);
+    loop_.set_deadline_source([this] { return next_deadline(); });
+    loop_.set_tick([this](Instant now) { tick(now); });
+}
+
+Concentrator::~Concentrator() = default;
+
+void Concentrator::listen_on(const std::string& addr) {
+    const bool v6 = addr.find(':') != std::string::npos;
+    Fd fd(::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    int one = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_storage ss{};
+    socklen_t len;
+    if (v6) {
+        ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);  // "0.0.0.0" listens too
+        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(cfg_.server->port);
+        inet_pton(AF_INET6, addr.c_str(), &a->sin6_addr);
+        len = sizeof *a;
+    } else {
+        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+        a->sin_family = AF_INET;
+        a->sin_port = htons(cfg_.server->port);
+        inet_pton(AF_INET, addr.c_str(), &a->sin_addr);
+        len = sizeof *a;
+    }
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd.get(), 1024) != 0)
+        throw std::runtime_error("listen on " + addr + " port " + std::to_string(cfg_.server->port) + ": " +
+                                 std::strerror(errno));
+    int lfd = fd.get();
+    loop_.watch(lfd, EPOLLIN, [this, lfd](uint32_t) { on_accept(lfd); });
+    spdlog::info("sstp: listening on {} port {}", addr, cfg_.server->port);
+    listeners_.push_back(std::move(fd));
+}
+
+void Concentrator::on_accept(int lfd) {
+    for (;;) {
+        sockaddr_storage ss{};
+        socklen_t len = sizeof ss;
+        Fd fd(::accept4(lfd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd) return;  // EAGAIN (or a transient error): wait for the next readiness
+        char host[INET6_ADDRSTRLEN] = "?";
+        uint16_t port = 0;
+        if (ss.ss_family == AF_INET) {
+            auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+            inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+            port = ntohs(a->sin_port);
+        } else {
+            auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+            port = ntohs(a->sin6_port);
+        }
+        std::string caller = std::string(host) + ":" + std::to_string(port);
+        if (stopping_) continue;
+        if (cfg_.server->max_sessions && conns_.size() >= cfg_.server->max_sessions) {
+            spdlog::warn("sstp: refusing {}: max-sessions {} reached", caller, cfg_.server->max_sessions);
+            continue;
+        }
+        int one = 1;
+        ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // SSTP control is latency-bound
+        auto c = std::make_unique<Conn>();
+        c->id = next_id_++;
+        c->caller = caller;
+        c->tls.emplace(tls::TlsSession::server(tls_ctx_.get(), fd.get()));
+        c->sock = std::move(fd);
+        session::ServerSessionConfig sc;
+        const auto& s = *cfg_.server;
+        sc.sstp.timers.hello = Duration{s.keepalive_timeout ? int64_t(*s.keepalive_timeout) * 1000 : 0};
+        sc.ppp.methods = s.authentication;
+        sc.ppp.max_mru = s.max_mru;
+        sc.ppp.max_mtu = s.max_mtu;
+        sc.ppp.mrru = s.mrru;
+        sc.cert = cert_;
+        c->assigner = std::make_unique<SessionAddresses>(plan_, c->lease, c->addr_why);
+        c->sess = std::make_unique<session::ServerSession>(sc, rng_, creds_, *c->assigner,
+                                                           [] { return std::time(nullptr); });
+        c->sess->start(io::monotonic_now());  // the 60 s budget covers TLS too
+        uint64_t id = c->id;
+        spdlog::info("session {} user - [sstp] connection from {}", id, caller);
+        loop_.watch(c->sock.get(), EPOLLIN, [this, id](uint32_t ev) { on_conn_event(id, ev); });
+        Conn& ref = *c;
+        conns_.emplace(id, std::move(c));
+        drive(ref);
+    }
+}
+
+void Concentrator::on_conn_event(uint64_t id, uint32_t) {
+    auto it = conns_.find(id);
+    if (it == conns_.end()) return;
+    drive(*it->second);
+}
+
+void Concentrator::drive(Conn& c) {
+    const uint64_t id = c.id;
+    Instant now = io::monotonic_now();
+    if (!c.tls_done) {
+        auto r = c.tls->handshake();
+        if (!r) {
+            if (r.error() == tls::IoStatus::WantRead || r.error() == tls::IoStatus::WantWrite) {
+                c.want_write = r.error() == tls::IoStatus::WantWrite;
+                update_interest(c);
+                return;
+            }
+            close_conn(id, "TLS handshake failed: " + c.tls->error());
+            return;
+        }
+        c.tls_done = true;
+        tls::TlsInfo ti = c.tls->info();
+        spdlog::info("session {} user - [tls] {} {} kTLS tx {} rx {}", id, ti.version, ti.cipher,
+                     ti.ktls_tx ? "on" : "off", ti.ktls_rx ? "on" : "off");
+    }
+    uint8_t buf[kReadChunk];
+    for (int i = 0; i < 64; ++i) {  // bounded: other sessions get their turn
+        auto r = c.tls->read(buf);
+        if (r) {
+            c.sess->on_bytes(ByteView(buf, *r), now);
+            handle_events(c);
+            if (!conns_.count(id)) return;
+            continue;
+        }
+        if (r.error() == tls::IoStatus::Closed || r.error() == tls::IoStatus::Error) {
+            c.sess->on_transport_closed(now);
+            handle_events(c);
+            if (conns_.count(id)) close_conn(id, c.tls->error());
+            return;
+        }
+        break;  // WantRead / WantWrite
+    }
+    handle_events(c);
+}
+
+bool Concentrator::bring_up_interface(Conn& c, uint16_t mtu) {
+    if (c.tun) return true;
+    std::string name = interface_name(c);
+    auto tun = nl::TunDevice::create(name);
+    if (!tun) {
+        std::string fallback = "sstp" + std::to_string(c.id);  // e.g. a second session of one user
+        tun = nl::TunDevice::create(fallback.substr(0, 15));
+    }
+    if (!tun) {
+        spdlog::error("session {} user {} [nl] cannot create interface {}: {}", c.id, c.user, name, tun.error());
+        return false;
+    }
+    if (auto r = nl::set_mtu_and_up(*nl_, tun->ifindex(), mtu); !r) {
+        spdlog::error("session {} user {} [nl] {}: {}", c.id, c.user, tun->name(), r.error());
+        return false;
+    }
+    c.tun.emplace(std::move(*tun));
+    c.path = std::make_unique<dp::TunForwarder>(c.tun->fd());
+    uint64_t id = c.id;
+    loop_.watch(c.tun->fd(), EPOLLIN, [this, id](uint32_t ev) { on_tun_event(id, ev); });
+    return true;
+}
+
+void Concentrator::handle_events(Conn& c) {
+    const uint64_t id = c.id;
+    Instant now = io::monotonic_now();
+    for (auto& e : c.sess->take_events()) {
+        if (auto* l = std::get_if<session::ev::Log>(&e)) {
+            io::log_session_line(id, c.user, *l);
+        } else if (auto* a = std::get_if<session::ev::Authenticated>(&e)) {
+            c.user = a->user;
+        } else if (auto* v4 = std::get_if<session::ev::Ipv4Up>(&e)) {
+            c.v4 = v4->ipcp;
+            c.mtu = v4->mtu;
+            if (!bring_up_interface(c, v4->mtu)) {
+                c.sess->disconnect(now, "cannot create the session interface");
+                continue;
+            }
+            if (auto r = nl::add_ipv4_ptp(*nl_, c.tun->ifindex(), v4->ipcp.local, v4->ipcp.remote); !r)
+                spdlog::error("session {} user {} [nl] {}: {}", id, c.user, c.tun->name(), r.error());
+            spdlog::info("session {} user {} [nl] interface {} up: {} -> {} mtu {}", id, c.user, c.tun->name(),
+                         ppp::ipv4_to_string(v4->ipcp.local), ppp::ipv4_to_string(v4->ipcp.remote), v4->mtu);
+        } else if (auto* v6 = std::get_if<session::ev::Ipv6Up>(&e)) {
+            c.v6 = v6->ipv6cp;
+            if (!bring_up_interface(c, v6->mtu)) {
+                c.sess->disconnect(now, "cannot create the session interface");
+                continue;
+            }
+            if (auto r = nl::add_ipv6_link_local(*nl_, c.tun->ifindex(), v6->ipv6cp.local_iid, v6->ipv6cp.remote_iid); !r)
+                spdlog::error("session {} user {} [nl] {}: {}", id, c.user, c.tun->name(), r.error());
+            spdlog::info("session {} user {} [nl] interface {} IPv6 {} -> {}", id, c.user, c.tun->name(),
+                         ppp::link_local_string(v6->ipv6cp.local_iid), ppp::link_local_string(v6->ipv6cp.remote_iid));
+        } else if (auto* p = std::get_if<session::ev::IpPacket>(&e)) {
+            if (c.path) c.path->deliver(p->protocol, p->data);
+        } else if (auto* end = std::get_if<session::ev::Ended>(&e)) {
+            (void)end;  // logged by the session; closed below once the output is flushed
+        }
+    }
+    if (!c.addr_why.empty()) {
+        spdlog::warn("session {} user {} [pool] {}", id, c.user, c.addr_why);
+        c.addr_why.clear();
+    }
+    flush(c);
+    if (!conns_.count(id)) return;
+    if (c.sess->ended() && c.out_off == c.out.size()) close_conn(id, "session ended");
+}
+
+void Concentrator::on_tun_event(uint64_t id, uint32_t events) {
+    auto it = conns_.find(id);
+    if (it == conns_.end()) return;
+    Conn& c = *it->second;
+    if (events & (EPOLLERR | EPOLLHUP)) {
+        // `ip link del` of the session interface: end the session cleanly (SPEC 5).
+        spdlog::info("session {} user {} [nl] interface {} removed; disconnecting", id, c.user, c.tun->name());
+        loop_.unwatch(c.tun->fd());
+        c.path.reset();
+        c.tun.reset();
+        c.sess->disconnect(io::monotonic_now(), "session interface deleted");
+        handle_events(c);
+        return;
+    }
+    c.path->pump([&](uint16_t proto, ByteView pkt) { return c.out.size() - c.out_off < kMaxPendingOut && c.sess->send_ip(proto, pkt); },
+                 kTunBudget);
+    handle_events(c);
+}
+
+void Concentrator::flush(Conn& c) {
+    Bytes more = c.sess->take_output();
+    if (!more.empty()) {
+        if (c.out_off == c.out.size()) {
+            c.out = std::move(more);
+            c.out_off = 0;
+        } else {
+            c.out.insert(c.out.end(), more.begin(), more.end());
+        }
+    }
+    if (!c.tls_done) return;  // bytes wait for the handshake
+    while (c.out_off < c.out.size()) {
+        auto r = c.tls->write(ByteView(c.out).subspan(c.out_off));
+        if (r) {
+            c.out_off += *r;
+            continue;
+        }
+        if (r.error() == tls::IoStatus::WantWrite || r.error() == tls::IoStatus::WantRead) break;
+        c.out_off = c.out.size();  // the connection is gone; the session learns it on read
+        break;
+    }
+    if (c.out_off == c.out.size()) {
+        c.out.clear();
+        c.out_off = 0;
+    }
+    bool ww = c.out_off < c.out.size();
+    if (ww != c.want_write) {
+        c.want_write = ww;
+        update_interest(c);
+    }
+}
+
+void Concentrator::update_interest(Conn& c) {
+    loop_.modify(c.sock.get(), uint32_t(EPOLLIN) | (c.want_write ? uint32_t(EPOLLOUT) : 0u));
+}
+
+void Concentrator::close_conn(uint64_t id, const std::string& why) {
+    auto it = conns_.find(id);
+    if (it == conns_.end()) return;
+    Conn& c = *it->second;
+    loop_.unwatch(c.sock.get());
+    if (c.tun) loop_.unwatch(c.tun->fd());
+    if (c.tls && c.tls_done) c.tls->shutdown();
+    plan_.release(c.lease);
+    std::string ifname = c.tun ? c.tun->name() : "";
+    const auto* counters = c.path ? &c.path->counters() : nullptr;
+    spdlog::info("session {} user {} [sstp] closed: {}{}{}", id, c.user.empty() ? "-" : c.user, why,
+                 ifname.empty() ? "" : ", interface " + ifname + " removed",
+                 counters ? fmt::format(", rx {} pkts/{} B, tx {} pkts/{} B", counters->rx_packets, counters->rx_bytes,
+                                        counters->tx_packets, counters->tx_bytes)
+                          : std::string());
+    conns_.erase(it);  // TUN fd closes: the kernel removes the interface
+    if (stopping_ && conns_.empty()) loop_.stop();
+}
+
+std::string Concentrator::interface_name(const Conn& c) const {
+    std::string user;
+    for (char ch : c.user) user += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.') ? ch : '_';
+    std::string n = cfg_.server->interface_name;
+    for (size_t p; (p = n.find("{user}")) != std::string::npos;) n.replace(p, 6, user);
+    for (size_t p; (p = n.find("{id}")) != std::string::npos;) n.replace(p, 4, std::to_string(c.id));
+    return n.substr(0, 15);
+}
+
+std::optional<Instant> Concentrator::next_deadline() const {
+    std::optional<Instant> d = stop_deadline_;
+    for (const auto& [id, c] : conns_) merge_deadline(d, c->sess->next_deadline());
+    return d;
+}
+
+void Concentrator::tick(Instant now) {
+    std::vector<uint64_t> due;
+    for (const auto& [id, c] : conns_)
+        if (auto d = c->sess->next_deadline(); d && *d <= now) due.push_back(id);
+    for (uint64_t id : due) {
+        auto it = conns_.find(id);
+        if (it == conns_.end()) continue;
+        it->second->sess->on_timer(now);
+        handle_events(*it->second);
+    }
+    if (stop_deadline_ && now >= *stop_deadline_) {
+        spdlog::warn("sstp: {} sessions did not finish in time; closing them", conns_.size());
+        while (!conns_.empty()) close_conn(conns_.begin()->first, "shutdown");
+        loop_.stop();
+    }
+}
+
+void Concentrator::shutdown() {
+    if (stopping_) return;
+    stopping_ = true;
+    spdlog::info("sstp: shutting down, disconnecting {} sessions", conns_.size());
+    for (const auto& l : listeners_) loop_.unwatch(l.get());
+    listeners_.clear();
+    if (conns_.empty()) {
+        loop_.stop();
+        return;
+    }
+    stop_deadline_ = io::monotonic_now() + kShutdownGrace;
+    std::vector<uint64_t> ids;
+    for (const auto& [id, c] : conns_) ids.push_back(id);
+    for (uint64_t id : ids) {
+        auto it = conns_.find(id);
+        if (it == conns_.end()) continue;
+        it->second->sess->disconnect(io::monotonic_now(), "server shutting down");
+        handle_events(*it->second);
+    }
+}
+
+}  // namespace ksstp::server

@@ -1,0 +1,62 @@
+// Concentrator: the ksstpd control plane (SPEC 2, 3, 5). Accepts TCP on every `listen` address,
+// runs TLS, then one ServerSession per connection; when an NCP comes up it creates the session's
+// TUN interface (named from `interface-name`) and configures it through netlink; IP packets move
+// through a PacketPath; when the session ends the interface goes and the pool address returns.
+// Single-threaded on an EventLoop (issue 5 adds data-plane workers).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "controlplane/config/config.h"
+#include "controlplane/crypto/random.h"
+#include "controlplane/io/event_loop.h"
+#include "controlplane/server/session_policy.h"
+#include "controlplane/tls/tls_context.h"
+#include "netlink/nl_socket.h"
+
+namespace ksstp::server {
+
+class Concentrator {
+public:
+    // Throws std::runtime_error (TLS setup, listening) with a readable message.
+    Concentrator(config::Config cfg, io::EventLoop& loop);
+    ~Concentrator();
+    // SIGTERM/SIGINT: disconnect every session cleanly, then stop the loop.
+    void shutdown();
+    size_t sessions() const { return conns_.size(); }
+
+private:
+    struct Conn;
+    void listen_on(const std::string& addr);
+    void on_accept(int lfd);
+    void on_conn_event(uint64_t id, uint32_t events);
+    void on_tun_event(uint64_t id, uint32_t events);
+    void drive(Conn& c);
+    void handle_events(Conn& c);
+    bool bring_up_interface(Conn& c, uint16_t mtu);
+    void flush(Conn& c);
+    void close_conn(uint64_t id, const std::string& why);
+    std::string interface_name(const Conn& c) const;
+    std::optional<Instant> next_deadline() const;
+    void tick(Instant now);
+    void update_interest(Conn& c);
+
+    config::Config cfg_;
+    io::EventLoop& loop_;
+    crypto::SystemRng rng_;
+    ConfigCredentials creds_;
+    AddressPlan plan_;
+    tls::SslCtxPtr tls_ctx_;
+    std::optional<sstp::CertHashes> cert_;
+    std::optional<nl::NlSock> nl_;
+    std::vector<Fd> listeners_;
+    std::map<uint64_t, std::unique_ptr<Conn>> conns_;
+    uint64_t next_id_ = 1;
+    bool stopping_ = false;
+    std::optional<Instant> stop_deadline_;
+};
+
+}  // namespace ksstp::server

@@ -1,0 +1,83 @@
+// Session policy from configuration; see session_policy.h.
+#include "controlplane/server/session_policy.h"
+
+namespace ksstp::server {
+
+std::optional<std::string> ConfigCredentials::password(std::string_view user) const {
+    const config::Secret* s = cfg_.find_secret(user);
+    if (!s || (s->service != "sstp" && s->service != "any")) return std::nullopt;
+    return s->password;
+}
+
+AddressPlan::AddressPlan(const config::Config& c) : cfg_(c) {
+    for (const auto& [name, p] : c.pools) {
+        auto made = pool::AddrPool::create(name, p.ranges);
+        if (made) pools_.emplace(name, std::move(*made));  // validated at load: cannot fail
+    }
+}
+
+const pool::AddrPool* AddressPlan::pool(const std::string& name) const {
+    auto it = pools_.find(name);
+    return it == pools_.end() ? nullptr : &it->second;
+}
+
+std::optional<pool::Ipv4> AddressPlan::resolve(const std::optional<config::AddressSpec>& spec, const std::string& user,
+                                               Lease& lease, std::string& why) {
+    if (!spec) return std::nullopt;
+    if (auto* a = std::get_if<pool::Ipv4>(&*spec)) return *a;
+    const std::string& name = std::get<std::string>(*spec);
+    auto it = pools_.find(name);
+    if (it == pools_.end()) {
+        why = "pool '" + name + "' does not exist";
+        return std::nullopt;
+    }
+    auto a = it->second.acquire(user);
+    if (!a) {
+        why = "pool '" + name + "' is exhausted";
+        return std::nullopt;
+    }
+    lease.pool_leases.emplace_back(name, *a);
+    return a;
+}
+
+std::optional<ppp::IpcpServerConfig> AddressPlan::assign(const std::string& user, Lease& lease, std::string& why) {
+    const config::Secret* s = cfg_.find_secret(user);
+    std::string profile_name = s && !s->profile.empty() ? s->profile
+                               : cfg_.server                ? cfg_.server->default_profile
+                                                            : "default";
+    auto pit = cfg_.profiles.find(profile_name);
+    const config::Profile* prof = pit == cfg_.profiles.end() ? nullptr : &pit->second;
+    ppp::IpcpServerConfig v4;
+    // Secret-level addresses override the profile (SPEC 3).
+    std::optional<pool::Ipv4> remote =
+        s && s->remote_address ? s->remote_address : prof ? resolve(prof->remote_address, user, lease, why) : std::nullopt;
+    if (!remote) {
+        if (why.empty()) why = "no remote-address for user '" + user + "' (secret or profile '" + profile_name + "')";
+        release(lease);
+        return std::nullopt;
+    }
+    std::optional<pool::Ipv4> local =
+        s && s->local_address ? s->local_address : prof ? resolve(prof->local_address, user, lease, why) : std::nullopt;
+    if (!local) {
+        if (why.empty()) why = "no local-address for user '" + user + "' (secret or profile '" + profile_name + "')";
+        release(lease);
+        return std::nullopt;
+    }
+    v4.local = *local;
+    v4.remote = *remote;
+    if (prof && !prof->dns_server.empty()) v4.dns1 = prof->dns_server[0];
+    if (prof && prof->dns_server.size() > 1) v4.dns2 = prof->dns_server[1];
+    lease.v4 = v4;
+    return v4;
+}
+
+void AddressPlan::release(Lease& lease) {
+    for (auto& [name, addr] : lease.pool_leases) {
+        auto it = pools_.find(name);
+        if (it != pools_.end()) it->second.release(addr);
+    }
+    lease.pool_leases.clear();
+    lease.v4.reset();
+}
+
+}  // namespace ksstp::server

@@ -1,0 +1,61 @@
+// What ksstpd's configuration decides for a session: the secrets PPP authenticates against
+// (only those with service sstp or any) and the addresses of a user (SPEC 5: secret -> profile
+// -> pool), with the pool leases returned when the session ends.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controlplane/config/config.h"
+#include "controlplane/pool/addr_pool.h"
+#include "controlplane/session/server_session.h"
+
+namespace ksstp::server {
+
+class ConfigCredentials final : public ppp::CredentialStore {
+public:
+    explicit ConfigCredentials(const config::Config& c) : cfg_(c) {}
+    std::optional<std::string> password(std::string_view user) const override;
+
+private:
+    const config::Config& cfg_;
+};
+
+// Addresses handed to one session, to give back at its end.
+struct Lease {
+    std::optional<ppp::IpcpServerConfig> v4;
+    std::vector<std::pair<std::string, pool::Ipv4>> pool_leases;  // (pool, address)
+};
+
+class AddressPlan {
+public:
+    explicit AddressPlan(const config::Config& c);
+    // The addresses for `user`, or nullopt with `why` set (no remote address, pool exhausted).
+    std::optional<ppp::IpcpServerConfig> assign(const std::string& user, Lease& lease, std::string& why);
+    void release(Lease& lease);
+    const pool::AddrPool* pool(const std::string& name) const;
+
+private:
+    std::optional<pool::Ipv4> resolve(const std::optional<config::AddressSpec>& spec, const std::string& user,
+                                      Lease& lease, std::string& why);
+    const config::Config& cfg_;
+    std::map<std::string, pool::AddrPool> pools_;
+};
+
+// Adapter: the pure ServerSession asks; the plan answers and records the lease.
+class SessionAddresses final : public session::AddressAssigner {
+public:
+    SessionAddresses(AddressPlan& plan, Lease& lease, std::string& why) : plan_(plan), lease_(lease), why_(why) {}
+    std::optional<ppp::IpcpServerConfig> assign(const std::string& user) override {
+        return plan_.assign(user, lease_, why_);
+    }
+
+private:
+    AddressPlan& plan_;
+    Lease& lease_;
+    std::string& why_;
+};
+
+}  // namespace ksstp::server

@@ -1,0 +1,128 @@
+# Shared helpers for the end-to-end tests: namespaces, certificates, daemons, bounded waits.
+# Every test sources this, calls `e2e_setup NAME`, and gets cleanup by trap (PIDs it started,
+# namespaces it made). Addresses: 198.18.0.0/15 and 2001:db8::/32 only.
+#
+#     ns ${E2E}-s (server)                       ns ${E2E}-c (client)
+#   +--------------------+    veth 198.18.x.0/24   +--------------------+
+#   | ksstpd  198.18.x.1 |------------------------| ksstpc 198.18.x.2  |
+#   |  sstp-<user> ptp   |  tunnel 198.19.0.1 <-> 198.19.0.10..20      |
+#   +--------------------+                        +--------------------+
+
+set -u
+E2E_BIN=${E2E_BIN:?E2E_BIN must point at the build directory}
+E2E_PIDS=()
+
+e2e_skip() { echo "SKIP: $*"; exit 77; }
+e2e_fail() { echo "FAIL: $*"; e2e_dump; exit 1; }
+e2e_log() { echo "--- $*"; }
+
+e2e_dump() {
+    for f in "$E2E_DIR"/*.log; do [ -f "$f" ] && { echo "===== $f"; tail -n 40 "$f"; }; done
+}
+
+e2e_cleanup() {
+    local p
+    for p in "${E2E_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    sleep 0.3
+    for p in "${E2E_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    ip netns del "$E2E-s" 2>/dev/null
+    ip netns del "$E2E-c" 2>/dev/null
+    rm -rf "$E2E_DIR"
+}
+
+# e2e_setup NAME: namespaces, veth, CA and server certificate, base server config.
+e2e_setup() {
+    [ "$(id -u)" -eq 0 ] || e2e_skip "needs root to create network namespaces"
+    [ -c /dev/net/tun ] || e2e_skip "no /dev/net/tun"
+    command -v openssl >/dev/null || e2e_skip "openssl CLI missing"
+    E2E="ks$1$$"
+    E2E="${E2E:0:10}"
+    E2E_NET=$(( ($$ % 200) + 20 ))
+    E2E_SRV="198.18.$E2E_NET.1"
+    E2E_CLI="198.18.$E2E_NET.2"
+    E2E_DIR=$(mktemp -d /tmp/ksstp-e2e-XXXXXX)
+    trap e2e_cleanup EXIT
+    ip netns add "$E2E-s" && ip netns add "$E2E-c" || e2e_skip "cannot create network namespaces"
+    ip -n "$E2E-s" link set lo up
+    ip -n "$E2E-c" link set lo up
+    ip -n "$E2E-s" link add "$E2E-s0" type veth peer name "$E2E-c0" netns "$E2E-c"
+    ip -n "$E2E-s" addr add "$E2E_SRV/24" dev "$E2E-s0"
+    ip -n "$E2E-c" addr add "$E2E_CLI/24" dev "$E2E-c0"
+    ip -n "$E2E-s" link set "$E2E-s0" up
+    ip -n "$E2E-c" link set "$E2E-c0" up
+    e2e_make_ca ca
+    e2e_make_cert server ca "DNS:vpn.example.net,IP:$E2E_SRV"
+}
+
+# e2e_make_ca NAME / e2e_make_cert NAME CA SAN
+e2e_make_ca() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$E2E_DIR/$1.key" \
+        -out "$E2E_DIR/$1.pem" -days 30 -subj "/CN=ksstp e2e $1" 2>/dev/null || e2e_fail "openssl CA"
+}
+e2e_make_cert() {
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$E2E_DIR/$1.key" \
+        -out "$E2E_DIR/$1.csr" -subj "/CN=vpn.example.net" 2>/dev/null || e2e_fail "openssl key"
+    printf "subjectAltName=%s\nextendedKeyUsage=serverAuth\n" "$3" > "$E2E_DIR/$1.ext"
+    openssl x509 -req -in "$E2E_DIR/$1.csr" -CA "$E2E_DIR/$2.pem" -CAkey "$E2E_DIR/$2.key" -CAcreateserial \
+        -out "$E2E_DIR/$1.pem" -days 30 -extfile "$E2E_DIR/$1.ext" 2>/dev/null || e2e_fail "openssl sign"
+}
+
+# e2e_server_config CERT_NAME [extra TOML lines...]
+e2e_server_config() {
+    local cert=$1
+    shift
+    cat > "$E2E_DIR/ksstpd.toml" <<TOML
+[sstp-server]
+listen = ["$E2E_SRV"]
+port = 443
+certificate = "$E2E_DIR/$cert.pem"
+private-key = "$E2E_DIR/$cert.key"
+keepalive-timeout = 3
+$(printf '%s\n' "$@")
+[ppp.profile.default-encryption]
+local-address = "198.19.0.1"
+remote-address = "clients"
+dns-server = ["198.19.0.1"]
+[[ppp.secret]]
+name = "alice"
+password = "Correct-Horse-9"
+[ip.pool.clients]
+ranges = ["198.19.0.10-198.19.0.20"]
+TOML
+}
+
+e2e_start_server() {
+    ip netns exec "$E2E-s" "$E2E_BIN/tools/ksstpd" --config "$E2E_DIR/ksstpd.toml" >> "$E2E_DIR/server.log" 2>&1 &
+    E2E_SERVER_PID=$!
+    E2E_PIDS+=("$E2E_SERVER_PID")
+    e2e_wait 5 "grep -q 'listening on' '$E2E_DIR/server.log'" || e2e_fail "ksstpd did not start"
+}
+
+# e2e_start_client LOGNAME ksstpc-flags...
+e2e_start_client() {
+    local log=$1
+    shift
+    ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name sstp-out1 --connect-to "$E2E_SRV" "$@" \
+        >> "$E2E_DIR/$log.log" 2>&1 &
+    E2E_CLIENT_PID=$!
+    E2E_PIDS+=("$E2E_CLIENT_PID")
+}
+
+e2e_stop() {  # PID: SIGTERM and wait (bounded)
+    kill -TERM "$1" 2>/dev/null
+    local i
+    for i in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+    return 1
+}
+
+# e2e_wait SECONDS COMMAND: polls every 0.1 s until COMMAND succeeds.
+e2e_wait() {
+    local deadline=$(( $(date +%s%N) + $1 * 1000000000 ))
+    while [ "$(date +%s%N)" -lt "$deadline" ]; do
+        eval "$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+e2e_count() { grep -c "$1" "$2" 2>/dev/null || true; }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# ksstpc <-> ksstpd end to end (issue "A working tunnel"): every authentication method with IPv4
+# and IPv6 pings both ways and crypto binding verified; iperf3 both directions; a file's checksum
+# across the tunnel; wrong password; certificate from another CA and a name mismatch; keepalive
+# with a frozen client; server restart and reconnect; `ip link del` of a session interface;
+# SIGTERM. Topology: see lib.sh.
+. "$(dirname "$0")/lib.sh"
+e2e_setup tun
+
+e2e_server_config server
+e2e_start_server
+
+peer_ll() {  # the link-local address of the tunnel peer, as seen in namespace $1 on interface $2
+    ip -n "$1" -6 addr show dev "$2" | sed -n 's/.* peer \(fe80::[0-9a-f:]*\).*/\1/p' | head -1
+}
+
+for method in pap chap mschap1 mschap2; do
+    e2e_log "auth $method"
+    : > "$E2E_DIR/client.log"
+    e2e_start_client client --user alice --password Correct-Horse-9 --authentication "$method" \
+        --ca-certificate "$E2E_DIR/ca.pem" --verify-server-certificate true
+    e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/client.log' && grep -q 'IPv6 fe80' '$E2E_DIR/client.log'" \
+        || e2e_fail "$method: tunnel did not come up"
+    grep -q "authenticated with $method" "$E2E_DIR/server.log" || e2e_fail "$method: server did not log the method"
+    grep -q "crypto binding verified" "$E2E_DIR/server.log" || e2e_fail "$method: crypto binding not verified"
+    ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.19.0.1 >/dev/null || e2e_fail "$method: ping client->server"
+    caddr=$(ip -n "$E2E-c" -4 addr show dev sstp-out1 | sed -n 's/.*inet \([0-9.]*\) .*/\1/p')
+    ip netns exec "$E2E-s" ping -c 2 -i 0.2 -W 2 "$caddr" >/dev/null || e2e_fail "$method: ping server->client"
+    sif=$(ip -n "$E2E-s" -br link | awk '/^sstp-/{print $1}' | head -1)
+    ip netns exec "$E2E-c" ping -6 -c 2 -i 0.2 -W 2 "$(peer_ll "$E2E-c" sstp-out1)%sstp-out1" >/dev/null \
+        || e2e_fail "$method: IPv6 ping client->server"
+    ip netns exec "$E2E-s" ping -6 -c 2 -i 0.2 -W 2 "$(peer_ll "$E2E-s" "$sif")%$sif" >/dev/null \
+        || e2e_fail "$method: IPv6 ping server->client"
+    e2e_stop "$E2E_CLIENT_PID" || e2e_fail "$method: ksstpc did not stop on SIGTERM"
+    grep -q "stopped" "$E2E_DIR/client.log" || e2e_fail "$method: no clean stop"
+    e2e_wait 5 "! ip -n '$E2E-s' -br link | grep -q '^sstp-'" || e2e_fail "$method: server interface left behind"
+done
+
+e2e_log "iperf3 both directions and a file checksum"
+: > "$E2E_DIR/client.log"
+e2e_start_client client --user alice --password Correct-Horse-9 --ca-certificate "$E2E_DIR/ca.pem" \
+    --verify-server-certificate true
+e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/client.log'" || e2e_fail "iperf: tunnel did not come up"
+if command -v iperf3 >/dev/null; then
+    ip netns exec "$E2E-s" iperf3 -s -B 198.19.0.1 -p 5201 >/dev/null 2>&1 &
+    E2E_PIDS+=($!)
+    sleep 0.5
+    ip netns exec "$E2E-c" timeout 20 iperf3 -c 198.19.0.1 -p 5201 -t 2 > "$E2E_DIR/iperf-up.txt" 2>&1 \
+        || e2e_fail "iperf3 upload failed"
+    ip netns exec "$E2E-c" timeout 20 iperf3 -c 198.19.0.1 -p 5201 -t 2 -R > "$E2E_DIR/iperf-down.txt" 2>&1 \
+        || e2e_fail "iperf3 download failed"
+    echo "upload:   $(grep receiver "$E2E_DIR/iperf-up.txt" | awk '{print $7, $8}')"
+    echo "download: $(grep receiver "$E2E_DIR/iperf-down.txt" | awk '{print $7, $8}')"
+fi
+head -c 4000000 /dev/urandom > "$E2E_DIR/blob"
+want=$(sha256sum < "$E2E_DIR/blob" | cut -d' ' -f1)
+ip netns exec "$E2E-s" python3 - "$E2E_DIR/got" <<'PY' &
+import hashlib, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.19.0.1", 5301)); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); h = hashlib.sha256()
+while True:
+    b = c.recv(65536)
+    if not b: break
+    h.update(b)
+open(sys.argv[1], "w").write(h.hexdigest())
+PY
+E2E_PIDS+=($!)
+sleep 0.5
+ip netns exec "$E2E-c" python3 -c "
+import socket, sys
+s = socket.create_connection(('198.19.0.1', 5301), timeout=20)
+s.sendall(open('$E2E_DIR/blob', 'rb').read()); s.close()" || e2e_fail "file send failed"
+e2e_wait 10 "[ -s '$E2E_DIR/got' ]" || e2e_fail "file not received"
+[ "$(cat "$E2E_DIR/got")" = "$want" ] || e2e_fail "file checksum differs across the tunnel"
+
+e2e_log "ip link del of the server's session interface"
+sif=$(ip -n "$E2E-s" -br link | awk '/^sstp-/{print $1}' | head -1)
+ip -n "$E2E-s" link del "$sif"
+e2e_wait 5 "grep -q 'peer sent CALL_DISCONNECT' '$E2E_DIR/client.log'" || e2e_fail "client did not see Call Disconnect"
+grep -q "interface $sif removed; disconnecting" "$E2E_DIR/server.log" || e2e_fail "server did not log the deletion"
+
+e2e_log "server restart: the client reconnects by itself"
+e2e_wait 10 "[ \$(e2e_count 'connected:' '$E2E_DIR/client.log') -ge 2 ]" || e2e_fail "no reconnect after link del"
+e2e_stop "$E2E_SERVER_PID" || e2e_fail "ksstpd did not stop on SIGTERM"
+grep -q "ksstpd stopped" "$E2E_DIR/server.log" || e2e_fail "ksstpd did not stop cleanly"
+e2e_start_server
+e2e_wait 15 "[ \$(e2e_count 'connected:' '$E2E_DIR/client.log') -ge 3 ]" || e2e_fail "client did not reconnect to the restarted server"
+
+e2e_log "keepalive: a frozen client is dropped"
+kill -STOP "$E2E_CLIENT_PID"
+e2e_wait 12 "grep -q 'keepalive timeout' '$E2E_DIR/server.log'" || { kill -CONT "$E2E_CLIENT_PID"; e2e_fail "frozen client not detected"; }
+kill -CONT "$E2E_CLIENT_PID"
+e2e_stop "$E2E_CLIENT_PID"
+
+e2e_log "wrong password"
+: > "$E2E_DIR/bad.log"
+e2e_start_client bad --user alice --password wrong --authentication mschap2 --ca-certificate "$E2E_DIR/ca.pem"
+e2e_wait 10 "grep -q 'authentication failed' '$E2E_DIR/bad.log'" || e2e_fail "client did not log the refusal"
+grep -q "authentication failed for user 'alice': wrong password" "$E2E_DIR/server.log" || e2e_fail "server did not log why"
+ip -n "$E2E-s" -br link | grep -q '^sstp-' && e2e_fail "wrong password left an interface"
+e2e_stop "$E2E_CLIENT_PID"
+
+e2e_log "certificate from another CA"
+e2e_make_ca other
+: > "$E2E_DIR/ca.log"
+e2e_start_client ca --user alice --password Correct-Horse-9 --ca-certificate "$E2E_DIR/other.pem" --verify-server-certificate true
+e2e_wait 10 "grep -q 'TLS handshake failed' '$E2E_DIR/ca.log'" || e2e_fail "foreign CA accepted"
+grep -Eq "unable to get issuer certificate locally|self signed certificate in a chain" "$E2E_DIR/ca.log" \
+    || e2e_fail "foreign CA: wrong message"
+e2e_stop "$E2E_CLIENT_PID"
+
+e2e_log "name mismatch"
+e2e_stop "$E2E_SERVER_PID"
+e2e_make_cert dnsonly ca "DNS:vpn.example.net"   # connect-to is the IP: not in the certificate
+e2e_server_config dnsonly
+e2e_start_server
+: > "$E2E_DIR/name.log"
+e2e_start_client name --user alice --password Correct-Horse-9 --ca-certificate "$E2E_DIR/ca.pem" --verify-server-certificate true
+e2e_wait 10 "grep -q \"server's IP address does not match certificate\" '$E2E_DIR/name.log'" || e2e_fail "name mismatch not reported"
+e2e_stop "$E2E_CLIENT_PID"
+
+echo "PASS"
