@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "controlplane/io/log.h"
+#include "controlplane/ipv6/router_advertisement.h"
 #include "controlplane/ppp/wire.h"
 #include "controlplane/session/server_session.h"
 #include "controlplane/tls/tls_session.h"
@@ -254,7 +255,13 @@ void Concentrator::handle_events(Conn& c) {
                 spdlog::error("session {} user {} [nl] {}: {}", id, c.user, c.tun->name(), r.error());
             spdlog::info("session {} user {} [nl] interface {} IPv6 {} -> {}", id, c.user, c.tun->name(),
                          ppp::link_local_string(v6->ipv6cp.local_iid), ppp::link_local_string(v6->ipv6cp.remote_iid));
+            // RFC 4861: advertise the router on the new link (Windows-style clients wait for it).
+            c.sess->send_ip(uint16_t(ppp::Protocol::Ipv6),
+                            ipv6::build_router_advertisement(ipv6::link_local(v6->ipv6cp.local_iid), v6->mtu));
         } else if (auto* p = std::get_if<session::ev::IpPacket>(&e)) {
+            if (c.v6 && ipv6::is_router_solicitation(p->data))  // answer it ourselves (RFC 4861 6.2.6)
+                c.sess->send_ip(uint16_t(ppp::Protocol::Ipv6),
+                                ipv6::build_router_advertisement(ipv6::link_local(c.v6->local_iid), c.mtu));
             if (c.path) c.path->deliver(p->protocol, p->data);
         } else if (auto* end = std::get_if<session::ev::Ended>(&e)) {
             (void)end;  // logged by the session; closed below once the output is flushed

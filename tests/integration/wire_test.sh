@@ -35,6 +35,9 @@ for want in "lcp && ppp.code == 2" "chap.code == 2" "chap.code == 3" "ipcp && pp
     [ "$(decode -Y "$want" | wc -l)" -gt 0 ] || e2e_fail "tshark did not decode a packet with $want"
 done
 ppp=$(decode -Y "lcp or chap or ipcp or ipv6cp")
+# ksstpd advertises itself on the session link after IPv6CP (RFC 4861), with the link MTU.
+[ "$(decode -Y "icmpv6.type == 134 && icmpv6.opt.mtu == 1500 && ipv6.hlim == 255" | wc -l)" -gt 0 ] \
+    || e2e_fail "no Router Advertisement from ksstpd on the session link"
 bad=$(decode -Y "_ws.malformed || _ws.expert.severity == error" | wc -l)
 [ "$bad" -eq 0 ] || { decode -Y "_ws.malformed || _ws.expert.severity == error"; e2e_fail "$bad malformed packets"; }
 echo "decoded $(grep -c 'Message Type: SSTP_MSG' "$E2E_DIR/decoded.txt") SSTP control messages, $(echo "$ppp" | wc -l) PPP control packets, 0 malformed"
