@@ -27,7 +27,7 @@ e2e_cleanup() {
     for p in "${E2E_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
     ip netns del "$E2E-s" 2>/dev/null
     ip netns del "$E2E-c" 2>/dev/null
-    rm -rf "$E2E_DIR"
+    rm -rf "$E2E_DIR" "/etc/netns/$E2E-c"
 }
 
 # e2e_setup NAME: namespaces, veth, CA and server certificate, base server config.
@@ -50,6 +50,9 @@ e2e_setup() {
     ip -n "$E2E-c" addr add "$E2E_CLI/24" dev "$E2E-c0"
     ip -n "$E2E-s" link set "$E2E-s0" up
     ip -n "$E2E-c" link set "$E2E-c0" up
+    # Name resolution inside the client namespace only (ip netns exec bind-mounts this file).
+    mkdir -p "/etc/netns/$E2E-c"
+    echo "$E2E_SRV vpn.example.net" > "/etc/netns/$E2E-c/hosts"
     e2e_make_ca ca
     e2e_make_cert server ca "DNS:vpn.example.net,IP:$E2E_SRV"
 }

@@ -115,6 +115,16 @@ e2e_wait 12 "grep -q 'keepalive timeout' '$E2E_DIR/server.log'" || { kill -CONT 
 kill -CONT "$E2E_CLIENT_PID"
 e2e_stop "$E2E_CLIENT_PID"
 
+e2e_log "connect-to by DNS name, checked against the certificate's DNS name"
+: > "$E2E_DIR/dns.log"
+ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name sstp-out1 --connect-to vpn.example.net:443 --user alice \
+    --password Correct-Horse-9 --ca-certificate "$E2E_DIR/ca.pem" --verify-server-certificate true >> "$E2E_DIR/dns.log" 2>&1 &
+E2E_CLIENT_PID=$!
+E2E_PIDS+=("$E2E_CLIENT_PID")
+e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/dns.log'" || e2e_fail "connect-to vpn.example.net failed"
+grep -q "connecting to vpn.example.net port 443" "$E2E_DIR/dns.log" || e2e_fail "name not used"
+e2e_stop "$E2E_CLIENT_PID"
+
 e2e_log "wrong password"
 : > "$E2E_DIR/bad.log"
 e2e_start_client bad --user alice --password wrong --authentication mschap2 --ca-certificate "$E2E_DIR/ca.pem"
