@@ -13,8 +13,6 @@
 #include <stdexcept>
 
 #include "controlplane/io/log.h"
-#include "netlink/if_addr.h"
-#include "netlink/if_link.h"
 
 namespace ksstp::client {
 
@@ -162,16 +160,12 @@ void Dialer::drive() {
 
 bool Dialer::bring_up_interface(uint16_t mtu) {
     if (tun_) return true;
-    auto tun = nl::TunDevice::create(cfg_.name);
-    if (!tun) {
-        spdlog::error("{}: cannot create interface: {}", cfg_.name, tun.error());
+    auto link = nl::SessionLink::create(*nl_, cfg_.name, "", mtu);
+    if (!link) {
+        spdlog::error("{}: cannot create interface: {}", cfg_.name, link.error());
         return false;
     }
-    if (auto r = nl::set_mtu_and_up(*nl_, tun->ifindex(), mtu); !r) {
-        spdlog::error("{}: {}", cfg_.name, r.error());
-        return false;
-    }
-    tun_.emplace(std::move(*tun));
+    tun_.emplace(std::move(*link));
     path_ = std::make_unique<dp::TunForwarder>(tun_->fd());
     loop_.watch(tun_->fd(), EPOLLIN, [this](uint32_t ev) { on_tun(ev); });
     return true;
@@ -187,7 +181,7 @@ void Dialer::handle_events() {
                 sess_->disconnect(now, "cannot create the interface");
                 continue;
             }
-            if (auto r = nl::add_ipv4_ptp(*nl_, tun_->ifindex(), v4->ipcp.local, v4->ipcp.remote); !r)
+            if (auto r = tun_->add_ipv4(*nl_, v4->ipcp.local, v4->ipcp.remote); !r)
                 spdlog::error("{}: {}", cfg_.name, r.error());
             backoff_ = Duration{1000};
             spdlog::info("{}: connected: {} -> {} mtu {}{}", cfg_.name, ppp::ipv4_to_string(v4->ipcp.local),
@@ -198,7 +192,7 @@ void Dialer::handle_events() {
                 sess_->disconnect(now, "cannot create the interface");
                 continue;
             }
-            if (auto r = nl::add_ipv6_link_local(*nl_, tun_->ifindex(), v6->ipv6cp.local_iid, v6->ipv6cp.remote_iid); !r)
+            if (auto r = tun_->add_ipv6(*nl_, v6->ipv6cp.local_iid, v6->ipv6cp.remote_iid); !r)
                 spdlog::error("{}: {}", cfg_.name, r.error());
             backoff_ = Duration{1000};
             spdlog::info("{}: IPv6 {} -> {}", cfg_.name, ppp::link_local_string(v6->ipv6cp.local_iid),

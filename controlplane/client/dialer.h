@@ -17,7 +17,7 @@
 #include "controlplane/tls/tls_session.h"
 #include "dataplane/tun_forwarder.h"
 #include "netlink/nl_socket.h"
-#include "netlink/tun_device.h"
+#include "netlink/session_link.h"
 
 namespace ksstp::client {
 
@@ -58,7 +58,7 @@ private:
     Bytes out_;
     size_t out_off_ = 0;
     bool want_write_ = false;
-    std::optional<nl::TunDevice> tun_;
+    std::optional<nl::SessionLink> tun_;
     std::unique_ptr<dp::TunForwarder> path_;
     std::optional<Instant> deadline_;  // reconnect time, or connect/handshake timeout
     Duration backoff_{1000};

@@ -19,9 +19,7 @@
 #include "controlplane/session/server_session.h"
 #include "controlplane/tls/tls_session.h"
 #include "dataplane/tun_forwarder.h"
-#include "netlink/if_addr.h"
-#include "netlink/if_link.h"
-#include "netlink/tun_device.h"
+#include "netlink/session_link.h"
 
 namespace ksstp::server {
 
@@ -44,7 +42,7 @@ struct Concentrator::Conn {
     std::unique_ptr<session::ServerSession> sess;
     Bytes out;
     size_t out_off = 0;
-    std::optional<nl::TunDevice> tun;
+    std::optional<nl::SessionLink> tun;
     std::unique_ptr<dp::TunForwarder> path;
     std::optional<ppp::IpcpResult> v4;
     std::optional<ppp::Ipv6cpResult> v6;
@@ -205,21 +203,13 @@ void Concentrator::drive(Conn& c) {
 
 bool Concentrator::bring_up_interface(Conn& c, uint16_t mtu) {
     if (c.tun) return true;
-    std::string name = interface_name(c);
-    auto tun = nl::TunDevice::create(name);
-    if (!tun) {
-        std::string fallback = "sstp" + std::to_string(c.id);  // e.g. a second session of one user
-        tun = nl::TunDevice::create(fallback.substr(0, 15));
-    }
-    if (!tun) {
-        spdlog::error("session {} user {} [nl] cannot create interface {}: {}", c.id, c.user, name, tun.error());
+    // A name already in use (e.g. a second session of one user) falls back to sstp<id>.
+    auto link = nl::SessionLink::create(*nl_, interface_name(c), ("sstp" + std::to_string(c.id)).substr(0, 15), mtu);
+    if (!link) {
+        spdlog::error("session {} user {} [nl] cannot create interface {}: {}", c.id, c.user, interface_name(c), link.error());
         return false;
     }
-    if (auto r = nl::set_mtu_and_up(*nl_, tun->ifindex(), mtu); !r) {
-        spdlog::error("session {} user {} [nl] {}: {}", c.id, c.user, tun->name(), r.error());
-        return false;
-    }
-    c.tun.emplace(std::move(*tun));
+    c.tun.emplace(std::move(*link));
     c.path = std::make_unique<dp::TunForwarder>(c.tun->fd());
     uint64_t id = c.id;
     loop_.watch(c.tun->fd(), EPOLLIN, [this, id](uint32_t ev) { on_tun_event(id, ev); });
@@ -241,7 +231,7 @@ void Concentrator::handle_events(Conn& c) {
                 c.sess->disconnect(now, "cannot create the session interface");
                 continue;
             }
-            if (auto r = nl::add_ipv4_ptp(*nl_, c.tun->ifindex(), v4->ipcp.local, v4->ipcp.remote); !r)
+            if (auto r = c.tun->add_ipv4(*nl_, v4->ipcp.local, v4->ipcp.remote); !r)
                 spdlog::error("session {} user {} [nl] {}: {}", id, c.user, c.tun->name(), r.error());
             spdlog::info("session {} user {} [nl] interface {} up: {} -> {} mtu {}", id, c.user, c.tun->name(),
                          ppp::ipv4_to_string(v4->ipcp.local), ppp::ipv4_to_string(v4->ipcp.remote), v4->mtu);
@@ -251,7 +241,7 @@ void Concentrator::handle_events(Conn& c) {
                 c.sess->disconnect(now, "cannot create the session interface");
                 continue;
             }
-            if (auto r = nl::add_ipv6_link_local(*nl_, c.tun->ifindex(), v6->ipv6cp.local_iid, v6->ipv6cp.remote_iid); !r)
+            if (auto r = c.tun->add_ipv6(*nl_, v6->ipv6cp.local_iid, v6->ipv6cp.remote_iid); !r)
                 spdlog::error("session {} user {} [nl] {}: {}", id, c.user, c.tun->name(), r.error());
             spdlog::info("session {} user {} [nl] interface {} IPv6 {} -> {}", id, c.user, c.tun->name(),
                          ppp::link_local_string(v6->ipv6cp.local_iid), ppp::link_local_string(v6->ipv6cp.remote_iid));

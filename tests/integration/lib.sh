@@ -129,3 +129,29 @@ e2e_wait() {
 }
 
 e2e_count() { grep -c "$1" "$2" 2>/dev/null || true; }
+
+# e2e_receive_sha256 NS ADDR PORT OUTFILE: background TCP receiver that writes the SHA-256 of
+# everything it gets to OUTFILE (bounded: 20 s to accept).
+e2e_receive_sha256() {
+    ip netns exec "$1" python3 - "$2" "$3" "$4" <<'PY' &
+import hashlib, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); h = hashlib.sha256()
+while True:
+    b = c.recv(65536)
+    if not b: break
+    h.update(b)
+open(sys.argv[3], "w").write(h.hexdigest())
+PY
+    E2E_PIDS+=($!)
+    sleep 0.5
+}
+
+# e2e_send_file NS ADDR PORT FILE
+e2e_send_file() {
+    ip netns exec "$1" python3 -c "
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
+s.sendall(open(sys.argv[3], 'rb').read()); s.close()" "$2" "$3" "$4"
+}

@@ -55,46 +55,13 @@ if command -v iperf3 >/dev/null; then
 fi
 head -c 4000000 /dev/urandom > "$E2E_DIR/blob"
 want=$(sha256sum < "$E2E_DIR/blob" | cut -d' ' -f1)
-ip netns exec "$E2E-s" python3 - "$E2E_DIR/got" <<'PY' &
-import hashlib, socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("198.19.0.1", 5301)); s.listen(1); s.settimeout(20)
-c, _ = s.accept(); h = hashlib.sha256()
-while True:
-    b = c.recv(65536)
-    if not b: break
-    h.update(b)
-open(sys.argv[1], "w").write(h.hexdigest())
-PY
-E2E_PIDS+=($!)
-sleep 0.5
-ip netns exec "$E2E-c" python3 -c "
-import socket, sys
-s = socket.create_connection(('198.19.0.1', 5301), timeout=20)
-s.sendall(open('$E2E_DIR/blob', 'rb').read()); s.close()" || e2e_fail "file send failed"
-e2e_wait 10 "[ -s '$E2E_DIR/got' ]" || e2e_fail "file not received"
-[ "$(cat "$E2E_DIR/got")" = "$want" ] || e2e_fail "file checksum differs across the tunnel (client -> server)"
-# ...and the other way: the server sends, the client receives.
-rm -f "$E2E_DIR/got"
-ip netns exec "$E2E-c" python3 - "$E2E_DIR/got" "$caddr" <<'PY' &
-import hashlib, socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[2], 5302)); s.listen(1); s.settimeout(20)
-c, _ = s.accept(); h = hashlib.sha256()
-while True:
-    b = c.recv(65536)
-    if not b: break
-    h.update(b)
-open(sys.argv[1], "w").write(h.hexdigest())
-PY
-E2E_PIDS+=($!)
-sleep 0.5
-ip netns exec "$E2E-s" python3 -c "
-import socket
-s = socket.create_connection(('$caddr', 5302), timeout=20)
-s.sendall(open('$E2E_DIR/blob', 'rb').read()); s.close()" || e2e_fail "file send server -> client failed"
-e2e_wait 10 "[ -s '$E2E_DIR/got' ]" || e2e_fail "file not received by the client"
-[ "$(cat "$E2E_DIR/got")" = "$want" ] || e2e_fail "file checksum differs across the tunnel (server -> client)"
+e2e_receive_sha256 "$E2E-s" 198.19.0.1 5301 "$E2E_DIR/got-up"
+e2e_send_file "$E2E-c" 198.19.0.1 5301 "$E2E_DIR/blob" || e2e_fail "file send client -> server failed"
+e2e_receive_sha256 "$E2E-c" "$caddr" 5302 "$E2E_DIR/got-down"
+e2e_send_file "$E2E-s" "$caddr" 5302 "$E2E_DIR/blob" || e2e_fail "file send server -> client failed"
+e2e_wait 10 "[ -s '$E2E_DIR/got-up' ] && [ -s '$E2E_DIR/got-down' ]" || e2e_fail "file not received"
+[ "$(cat "$E2E_DIR/got-up")" = "$want" ] || e2e_fail "file checksum differs across the tunnel (client -> server)"
+[ "$(cat "$E2E_DIR/got-down")" = "$want" ] || e2e_fail "file checksum differs across the tunnel (server -> client)"
 
 e2e_log "ip link del of the server's session interface"
 sif=$(ip -n "$E2E-s" -br link | awk '/^sstp-/{print $1}' | head -1)
