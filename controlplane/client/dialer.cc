@@ -173,7 +173,9 @@ bool Dialer::bring_up_interface(uint16_t mtu) {
 
 void Dialer::handle_events() {
     Instant now = io::monotonic_now();
-    for (auto& e : sess_->take_events()) {
+    // Handling an event can produce more (a disconnect logs and ends the call): drain them all.
+    for (auto events = sess_->take_events(); !events.empty(); events = sess_->take_events())
+    for (auto& e : events) {
         if (auto* l = std::get_if<session::ev::Log>(&e)) {
             io::log_session_line(0, cfg_.user, *l);
         } else if (auto* v4 = std::get_if<session::ev::Ipv4Up>(&e)) {

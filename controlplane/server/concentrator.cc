@@ -219,7 +219,9 @@ bool Concentrator::bring_up_interface(Conn& c, uint16_t mtu) {
 void Concentrator::handle_events(Conn& c) {
     const uint64_t id = c.id;
     Instant now = io::monotonic_now();
-    for (auto& e : c.sess->take_events()) {
+    // Handling an event can produce more (a disconnect logs and ends the call): drain them all.
+    for (auto events = c.sess->take_events(); !events.empty(); events = c.sess->take_events())
+    for (auto& e : events) {
         if (auto* l = std::get_if<session::ev::Log>(&e)) {
             io::log_session_line(id, c.user, *l);
         } else if (auto* a = std::get_if<session::ev::Authenticated>(&e)) {
