@@ -4,7 +4,6 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -14,8 +13,8 @@
 #include "controlplane/config/config_loader.h"
 #include "controlplane/io/event_loop.h"
 #include "controlplane/io/log.h"
-#include "ksstp_version.h"
 #include "tools/build_info.h"
+#include "tools/daemon.h"
 
 using namespace ksstp;
 
@@ -109,7 +108,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ksstpc: no client to run (give --config with [[sstp-client]] or --connect-to ...)\n");
         return 2;
     }
-    try {
+    return tools::run_daemon("ksstpc", [&] {
         io::EventLoop loop;
         std::vector<std::unique_ptr<client::Dialer>> dialers;
         for (auto& c : clients) dialers.push_back(std::make_unique<client::Dialer>(c, loop));
@@ -122,28 +121,13 @@ int main(int argc, char** argv) {
         loop.set_tick([&](Instant now) {
             for (auto& x : dialers) x->tick(now);
         });
-        bool stopping = false;
-        loop.handle_signals([&](int signo) {
-            if (signo == SIGHUP) {
-                spdlog::warn("cfg: SIGHUP received; this version cannot reload, configuration unchanged");
-                return;
-            }
-            if (stopping) return;
-            stopping = true;
+        tools::handle_stop_signals(loop, [&] {
             for (auto& x : dialers)
                 x->stop([&] {
                     if (--running == 0) loop.stop();
                 });
         });
-        spdlog::info("ksstpc {} started", KSSTP_VERSION);
         for (auto& x : dialers) x->start();
         loop.run();
-    } catch (const tls::TlsConfigError& e) {
-        spdlog::error("tls: {}", e.what());
-        return 2;
-    } catch (const std::exception& e) {
-        spdlog::error("{}", e.what());
-        return 1;
-    }
-    return 0;
+    });
 }

@@ -3,15 +3,14 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include <csignal>
 #include <cstdio>
 
 #include "controlplane/config/config_loader.h"
 #include "controlplane/io/event_loop.h"
 #include "controlplane/io/log.h"
 #include "controlplane/server/concentrator.h"
-#include "ksstp_version.h"
 #include "tools/build_info.h"
+#include "tools/daemon.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"ksstpd - SSTP server/concentrator daemon", "ksstpd"};
@@ -50,25 +49,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ksstpd: %s: [sstp-server]: missing or enabled = false, nothing to serve\n", config_path.c_str());
         return 2;
     }
-    try {
+    return ksstp::tools::run_daemon("ksstpd", [&] {
         ksstp::io::EventLoop loop;
         ksstp::server::Concentrator server(std::move(cfg), loop);
-        loop.handle_signals([&](int signo) {
-            if (signo == SIGHUP) {
-                spdlog::warn("cfg: SIGHUP received; this version cannot reload, configuration unchanged");
-                return;
-            }
-            server.shutdown();
-        });
-        spdlog::info("ksstpd {} started", KSSTP_VERSION);
+        ksstp::tools::handle_stop_signals(loop, [&] { server.shutdown(); });
         loop.run();
-        spdlog::info("ksstpd stopped");
-    } catch (const ksstp::tls::TlsConfigError& e) {
-        spdlog::error("tls: {}", e.what());
-        return 2;
-    } catch (const std::exception& e) {
-        spdlog::error("{}", e.what());
-        return 1;
-    }
-    return 0;
+    });
 }

@@ -1,0 +1,42 @@
+// Daemon plumbing; see daemon.h.
+#include "tools/daemon.h"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <memory>
+
+#include "controlplane/tls/tls_context.h"
+#include "ksstp_version.h"
+
+namespace ksstp::tools {
+
+void handle_stop_signals(io::EventLoop& loop, std::function<void()> stop) {
+    auto stopping = std::make_shared<bool>(false);
+    loop.handle_signals([stop = std::move(stop), stopping](int signo) {
+        if (signo == SIGHUP) {
+            spdlog::warn("cfg: SIGHUP received; this version cannot reload, configuration unchanged");
+            return;
+        }
+        if (*stopping) return;
+        *stopping = true;
+        stop();
+    });
+}
+
+int run_daemon(const std::string& program, const std::function<void()>& body) {
+    try {
+        spdlog::info("{} {} started", program, KSSTP_VERSION);
+        body();
+        spdlog::info("{} stopped", program);
+    } catch (const tls::TlsConfigError& e) {
+        spdlog::error("tls: {}", e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace ksstp::tools
