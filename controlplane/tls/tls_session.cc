@@ -58,14 +58,35 @@ IoStatus TlsSession::classify(int ret, const char* op) {
             return errno ? IoStatus::Error : IoStatus::Closed;
         default: {
             long v = SSL_get_verify_result(ssl_.get());
-            if (v != X509_V_OK && SSL_get_verify_mode(ssl_.get()) != SSL_VERIFY_NONE && !SSL_is_server(ssl_.get()))
+            int reason = ERR_GET_REASON(ERR_peek_last_error());
+            const bool server = SSL_is_server(ssl_.get());
+            if (v != X509_V_OK && SSL_get_verify_mode(ssl_.get()) != SSL_VERIFY_NONE && !server)
                 error_ = verify_error_text(v);
+            else if (server && reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+                error_ = "client sent no certificate (verify-client-certificate requires one)";
+            else if (server && v != X509_V_OK)
+                error_ = "client certificate refused: " + verify_error_text(v);
+            else if (!server && (reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED || reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA ||
+                                 reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE ||
+                                 reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE))
+                error_ = std::string("server refused our client certificate (") + ERR_reason_error_string(ERR_peek_last_error()) + ")";
+            else if (reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
+                     reason == SSL_R_NO_PROTOCOLS_AVAILABLE)
+                // SPEC 4 / issue 4: name the versions, so "only-1.3 vs only-1.2" is obvious.
+                error_ = "no common TLS version: this side allows " + allowed_versions() + " (tls-version), the peer does not";
             else
                 error_ = std::string(op) + ": " + openssl_errors();
             ERR_clear_error();
             return IoStatus::Error;
         }
     }
+}
+
+std::string TlsSession::allowed_versions() const {
+    auto name = [](long v) { return v == TLS1_3_VERSION ? "TLS 1.3" : v == TLS1_2_VERSION ? "TLS 1.2" : "older TLS"; };
+    long lo = SSL_get_min_proto_version(ssl_.get()), hi = SSL_get_max_proto_version(ssl_.get());
+    if (lo == hi) return std::string("only ") + name(lo);
+    return std::string(name(lo)) + " to " + name(hi ? hi : TLS1_3_VERSION);
 }
 
 Result<void, IoStatus> TlsSession::handshake() {

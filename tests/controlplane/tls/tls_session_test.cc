@@ -41,20 +41,21 @@ struct Outcome {
     TlsInfo server_info, client_info;
 };
 
-// Steps both handshakes until both finish or one fails.
+// Steps both handshakes until each has finished or failed (a side that fails first sends an
+// alert; the other side must get to read it).
 Outcome run(TlsSession& s, TlsSession& c) {
     Outcome o;
-    bool s_done = false, c_done = false, failed = false;
-    for (int i = 0; i < 1000 && !(s_done && c_done) && !failed; ++i) {
-        if (!c_done) {
+    bool s_done = false, c_done = false, s_failed = false, c_failed = false;
+    for (int i = 0; i < 1000 && !((s_done || s_failed) && (c_done || c_failed)); ++i) {
+        if (!c_done && !c_failed) {
             auto r = c.handshake();
             if (r) c_done = true;
-            else if (r.error() == IoStatus::Error || r.error() == IoStatus::Closed) failed = true;
+            else if (r.error() == IoStatus::Error || r.error() == IoStatus::Closed) c_failed = true;
         }
-        if (!s_done) {
+        if (!s_done && !s_failed) {
             auto r = s.handshake();
             if (r) s_done = true;
-            else if (r.error() == IoStatus::Error || r.error() == IoStatus::Closed) failed = true;
+            else if (r.error() == IoStatus::Error || r.error() == IoStatus::Closed) s_failed = true;
         }
     }
     o.server_ok = s_done;
@@ -204,6 +205,9 @@ TEST_F(Tls, VersionPolicyFromBothEnds) {
     Outcome bad = connect(s12.get(), c13.get());
     EXPECT_FALSE(bad.client_ok);
     EXPECT_FALSE(bad.server_ok);
+    // Both ends say what they allow (issue 4: "a message naming the versions").
+    EXPECT_EQ(bad.client_error, "no common TLS version: this side allows only TLS 1.3 (tls-version), the peer does not");
+    EXPECT_EQ(bad.server_error, "no common TLS version: this side allows only TLS 1.2 (tls-version), the peer does not");
 }
 
 TEST_F(Tls, PfsKeepsOnlyEphemeralKeyExchange) {
@@ -242,6 +246,83 @@ TEST_F(Tls, MismatchedKeyIsRefusedAtLoad) {
     o.certificate = a.chain_pem;
     o.private_key = b.key_pem;
     EXPECT_THROW(make_server_context(o, sinfo), TlsConfigError);
+}
+
+struct ClientCert : Tls {
+    // verify-client-certificate = true: the server demands a certificate from its CA.
+    SslCtxPtr demanding_server() {
+        auto leaf = pki.issue("server", {});
+        ServerTlsOptions o;
+        o.certificate = leaf.chain_pem;
+        o.private_key = leaf.key_pem;
+        o.ca_certificate = pki.ca_pem();
+        o.verify_client_certificate = true;
+        return make_server_context(o, sinfo);
+    }
+    SslCtxPtr client_with(const std::string& cert, const std::string& key) {
+        ClientTlsOptions o;
+        o.ca_certificate = pki.ca_pem();
+        o.verify_server_certificate = true;
+        o.certificate = cert;
+        o.private_key = key;
+        return make_client_context(o, cinfo);
+    }
+    test::CertSpec client_spec() {
+        test::CertSpec s;
+        s.cn = "alice";
+        s.dns = {};
+        s.ips = {};
+        s.server_auth_eku = false;
+        s.client_auth_eku = true;
+        return s;
+    }
+};
+
+// The client's view of a refusal: TLS 1.3 finishes the client's handshake before the server has
+// judged its certificate, so the refusal (an alert) arrives on the first read, which in ksstpc
+// is the read of the HTTP response.
+std::string client_side_refusal(TlsSession& s, TlsSession& c) {
+    Outcome o = run(s, c);
+    if (!o.client_ok) return o.client_error;
+    uint8_t buf[64];
+    for (int i = 0; i < 10; ++i) {
+        auto r = c.read(buf);
+        if (!r && (r.error() == IoStatus::Error || r.error() == IoStatus::Closed)) return c.error();
+    }
+    return "(no refusal seen)";
+}
+
+TEST_F(ClientCert, AcceptsACertificateFromItsCa) {
+    auto sctx = demanding_server();
+    auto mine = pki.issue("alice", client_spec());
+    auto cctx = client_with(mine.cert_pem, mine.key_pem);
+    Outcome o = connect(sctx.get(), cctx.get());
+    ASSERT_TRUE(o.server_ok && o.client_ok) << o.server_error << " / " << o.client_error;
+    EXPECT_FALSE(o.server_info.peer_leaf_der.empty());
+}
+
+TEST_F(ClientCert, RefusesAMissingCertificateWithAClearLineOnBothEnds) {
+    auto sctx = demanding_server();
+    auto cctx = client_with("none", "");
+    Fds fds = socket_pair();
+    TlsSession s = TlsSession::server(sctx.get(), fds.a);
+    TlsSession c = TlsSession::client(cctx.get(), fds.b, "vpn.example.net", true);
+    std::string client_view = client_side_refusal(s, c);
+    EXPECT_EQ(s.error(), "client sent no certificate (verify-client-certificate requires one)");
+    EXPECT_EQ(client_view, "server refused our client certificate (tlsv13 alert certificate required)");
+}
+
+TEST_F(ClientCert, RefusesAForeignCertificate) {
+    auto sctx = demanding_server();
+    test::TestPki other;
+    auto theirs = other.issue("mallory", client_spec());
+    auto cctx = client_with(theirs.cert_pem, theirs.key_pem);
+    Fds fds = socket_pair();
+    TlsSession s = TlsSession::server(sctx.get(), fds.a);
+    TlsSession c = TlsSession::client(cctx.get(), fds.b, "vpn.example.net", true);
+    std::string client_view = client_side_refusal(s, c);
+    EXPECT_EQ(s.error(), "client certificate refused: unable to get issuer certificate locally");
+    EXPECT_EQ(client_view.rfind("server refused our client certificate (", 0), 0u) << client_view;
 }
 
 TEST_F(Tls, WritesSslKeyLogFile) {
