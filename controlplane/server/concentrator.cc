@@ -144,6 +144,15 @@ void Concentrator::on_accept(int lfd) {
         sc.ppp.mrru = s.mrru;
         sc.cert = cert_;
         c->assigner = std::make_unique<SessionAddresses>(plan_, c->lease, c->addr_why);
+        c->assigner->refuse_ = [this, id = c->id](const std::string& user) -> std::optional<std::string> {
+            // MikroTik only-one: a user who already has a session gets no second one.
+            const config::Profile* prof = plan_.profile_of(user);
+            if (!prof || !prof->only_one) return std::nullopt;
+            for (const auto& [other_id, other] : conns_)
+                if (other_id != id && other->user == user && !other->sess->ended())
+                    return "profile '" + prof->name + "' allows only one session per user";
+            return std::nullopt;
+        };
         c->sess = std::make_unique<session::ServerSession>(sc, rng_, creds_, *c->assigner,
                                                            [] { return std::time(nullptr); });
         c->sess->start(io::monotonic_now());  // the 60 s budget covers TLS too

@@ -40,13 +40,17 @@ std::optional<pool::Ipv4> AddressPlan::resolve(const std::optional<config::Addre
     return a;
 }
 
+const config::Profile* AddressPlan::profile_of(const std::string& user) const {
+    const config::Secret* s = cfg_.find_secret(user);
+    std::string name = s && !s->profile.empty() ? s->profile : cfg_.server ? cfg_.server->default_profile : "default";
+    auto it = cfg_.profiles.find(name);
+    return it == cfg_.profiles.end() ? nullptr : &it->second;
+}
+
 std::optional<ppp::IpcpServerConfig> AddressPlan::assign(const std::string& user, Lease& lease, std::string& why) {
     const config::Secret* s = cfg_.find_secret(user);
-    std::string profile_name = s && !s->profile.empty() ? s->profile
-                               : cfg_.server                ? cfg_.server->default_profile
-                                                            : "default";
-    auto pit = cfg_.profiles.find(profile_name);
-    const config::Profile* prof = pit == cfg_.profiles.end() ? nullptr : &pit->second;
+    const config::Profile* prof = profile_of(user);
+    std::string profile_name = prof ? prof->name : "?";
     ppp::IpcpServerConfig v4;
     // Secret-level addresses override the profile (SPEC 3).
     std::optional<pool::Ipv4> remote =

@@ -3,6 +3,7 @@
 // -> pool), with the pool leases returned when the session ends.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ public:
     std::optional<ppp::IpcpServerConfig> assign(const std::string& user, Lease& lease, std::string& why);
     void release(Lease& lease);
     const pool::AddrPool* pool(const std::string& name) const;
+    // The profile that applies to `user` (secret's, else the server's default-profile).
+    const config::Profile* profile_of(const std::string& user) const;
 
 private:
     std::optional<pool::Ipv4> resolve(const std::optional<config::AddressSpec>& spec, const std::string& user,
@@ -45,12 +48,15 @@ private:
 };
 
 // Adapter: the pure ServerSession asks; the plan answers and records the lease.
-class SessionAddresses final : public session::AddressAssigner {
+class SessionAddresses final : public session::UserPolicy {
 public:
     SessionAddresses(AddressPlan& plan, Lease& lease, std::string& why) : plan_(plan), lease_(lease), why_(why) {}
     std::optional<ppp::IpcpServerConfig> assign(const std::string& user) override {
         return plan_.assign(user, lease_, why_);
     }
+    std::optional<std::string> refuse(const std::string& user) override { return refuse_ ? refuse_(user) : std::nullopt; }
+    // The concentrator's admission rule (only-one), which needs to see the other sessions.
+    std::function<std::optional<std::string>(const std::string&)> refuse_;
 
 private:
     AddressPlan& plan_;

@@ -4,7 +4,7 @@
 namespace ksstp::session {
 
 ServerSession::ServerSession(ServerSessionConfig cfg, Rng& rng, const ppp::CredentialStore& creds,
-                             AddressAssigner& addrs, std::function<std::time_t()> wall_clock)
+                             UserPolicy& addrs, std::function<std::time_t()> wall_clock)
     : SessionCore(sstp::Role::Server, cfg.sstp, cfg.ppp, rng, &creds),
       addrs_(addrs),
       wall_clock_(std::move(wall_clock)) {
@@ -50,6 +50,11 @@ void ServerSession::on_auth_done(const ppp::AuthOutcome& o, Instant now) {
     user_ = o.user;
     log(LogLevel::Audit, "auth", "user '" + o.user + "' authenticated with " + ppp::to_string(o.method));
     emit(ev::Authenticated{o.user, o.method});
+    if (auto why = addrs_.refuse(o.user)) {
+        log(LogLevel::Audit, "auth", "session refused for user '" + o.user + "': " + *why);
+        disconnect(now, *why);
+        return;
+    }
     sstp::SstpActions acts;
     sstp_.on_auth_complete(server_hlak_candidates(o), now, acts);
     run_sstp(acts, now);

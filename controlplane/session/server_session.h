@@ -1,6 +1,6 @@
 // ServerSession: the ksstpd side of one connection after TLS: parses the SSTP_DUPLEX_POST
 // request (answering anything else with an HTTP error), runs the SSTP server machine and PPP as
-// authenticator, feeds the HLAK to crypto binding and asks the AddressAssigner for the user's
+// authenticator, feeds the HLAK to crypto binding and asks the UserPolicy for the user's
 // addresses (secret -> profile -> pool) before IPCP.
 #pragma once
 
@@ -12,9 +12,13 @@
 
 namespace ksstp::session {
 
-class AddressAssigner {
+// What the server decides for an authenticated user.
+class UserPolicy {
 public:
-    virtual ~AddressAssigner() = default;
+    virtual ~UserPolicy() = default;
+    // A reason to refuse the user a session (e.g. only-one and a session exists), asked right
+    // after authentication, before crypto binding and addresses; nullopt admits.
+    virtual std::optional<std::string> refuse(const std::string& /*user*/) { return std::nullopt; }
     // nullopt: no IPv4 address for this user (pool exhausted); the session continues only if
     // IPv6 is on.
     virtual std::optional<ppp::IpcpServerConfig> assign(const std::string& user) = 0;
@@ -28,7 +32,7 @@ struct ServerSessionConfig {
 
 class ServerSession final : public SessionCore {
 public:
-    ServerSession(ServerSessionConfig cfg, Rng& rng, const ppp::CredentialStore& creds, AddressAssigner& addrs,
+    ServerSession(ServerSessionConfig cfg, Rng& rng, const ppp::CredentialStore& creds, UserPolicy& addrs,
                   std::function<std::time_t()> wall_clock);
     // At TCP accept: the 60 s negotiation budget starts here (MS-SSTP 3.3.2.1).
     void start(Instant now);
@@ -39,7 +43,7 @@ public:
 private:
     void on_auth_done(const ppp::AuthOutcome& o, Instant now) override;
     sstp::HttpRequestParser http_;
-    AddressAssigner& addrs_;
+    UserPolicy& addrs_;
     std::function<std::time_t()> wall_clock_;
     std::string user_;
 };

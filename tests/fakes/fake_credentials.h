@@ -26,10 +26,12 @@ private:
 };
 
 // 198.19.0.1 for the server, 198.19.0.10 + n for the n-th client (test range 198.18.0.0/15).
-class FakeAddresses final : public session::AddressAssigner {
+class FakeAddresses final : public session::UserPolicy {
 public:
     bool exhausted = false;
     int assigned = 0;
+    std::optional<std::string> refusal;  // refuse every user with this reason
+    std::optional<std::string> refuse(const std::string&) override { return refusal; }
     std::optional<ppp::IpcpServerConfig> assign(const std::string&) override {
         if (exhausted) return std::nullopt;
         ppp::IpcpServerConfig c;

@@ -202,6 +202,21 @@ TEST(Negotiation, WrongPasswordEndsBothSidesWithoutAddress) {
     EXPECT_TRUE(h.server->ended() && h.client->ended());
 }
 
+TEST(Negotiation, RefusedUserGetsNoBindingAndNoAddress) {
+    Scenario sc;
+    Harness h(sc);
+    h.addrs.refusal = "profile 'x' allows only one session per user";
+    h.run();
+    h.run_timers();
+    EXPECT_TRUE(h.sev.logged("session refused for user 'alice': profile 'x' allows only one session per user"))
+        << h.sev.dump();
+    EXPECT_EQ(h.sev.find<ev::Established>(), nullptr);
+    EXPECT_EQ(h.cev.find<ev::Ipv4Up>(), nullptr);
+    EXPECT_EQ(h.addrs.assigned, 0);
+    ASSERT_NE(h.cev.find<ev::Ended>(), nullptr);
+    EXPECT_EQ(h.cev.find<ev::Ended>()->reason, sstp::EndReason::PeerDisconnect);
+}
+
 TEST(Negotiation, ForeignCertificateHashIsAbortedByTheServer) {
     // The client saw a relay's certificate (a TLS-terminating man in the middle).
     Scenario sc;

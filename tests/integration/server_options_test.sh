@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Server options end to end: only-one (a second session of the same user is refused and the first
+# keeps working) and max-sessions (a connection beyond the limit is refused at accept; the
+# established session keeps working). Topology: see lib.sh.
+. "$(dirname "$0")/lib.sh"
+e2e_setup opts
+
+write_config() {  # $1: extra [sstp-server] lines, $2: extra profile lines
+    cat > "$E2E_DIR/ksstpd.toml" <<TOML
+[sstp-server]
+listen = ["$E2E_SRV"]
+certificate = "$E2E_DIR/server.pem"
+private-key = "$E2E_DIR/server.key"
+$1
+[ppp.profile.default-encryption]
+local-address = "198.19.0.1"
+remote-address = "clients"
+$2
+[[ppp.secret]]
+name = "alice"
+password = "Correct-Horse-9"
+[ip.pool.clients]
+ranges = ["198.19.0.10-198.19.0.20"]
+TOML
+}
+client() {  # $1: interface/log name
+    ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name "$1" --connect-to "$E2E_SRV" --user alice \
+        --password Correct-Horse-9 --ca-certificate "$E2E_DIR/ca.pem" --verify-server-certificate true \
+        >> "$E2E_DIR/$1.log" 2>&1 &
+    E2E_PIDS+=($!)
+    LAST_CLIENT=$!
+}
+
+e2e_log "only-one"
+write_config "" "only-one = true"
+e2e_start_server
+client sstp-a
+a=$LAST_CLIENT
+e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/sstp-a.log'" || e2e_fail "first session did not come up"
+client sstp-b
+b=$LAST_CLIENT
+e2e_wait 10 "grep -q \"session refused for user 'alice': profile 'default-encryption' allows only one session per user\" '$E2E_DIR/server.log'" \
+    || e2e_fail "second session of alice not refused"
+e2e_wait 5 "grep -q 'peer sent CALL_DISCONNECT' '$E2E_DIR/sstp-b.log'" || e2e_fail "second client not told"
+grep -q "connected:" "$E2E_DIR/sstp-b.log" && e2e_fail "the refused session got an address"
+[ "$(grep -c 'interface sstp-' "$E2E_DIR/server.log")" -eq 2 ] || e2e_fail "the refused session got a server interface"
+e2e_stop "$b"
+ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.19.0.1 >/dev/null || e2e_fail "first session broken by the refused one"
+e2e_stop "$a"
+e2e_stop "$E2E_SERVER_PID"
+
+e2e_log "max-sessions"
+write_config "max-sessions = 1" ""
+e2e_start_server
+client sstp-c
+c=$LAST_CLIENT
+e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/sstp-c.log'" || e2e_fail "first session did not come up"
+client sstp-d
+d=$LAST_CLIENT
+e2e_wait 10 "grep -q 'max-sessions 1 reached' '$E2E_DIR/server.log'" || e2e_fail "second connection not refused"
+e2e_wait 10 "grep -q 'reconnecting in' '$E2E_DIR/sstp-d.log'" || e2e_fail "refused client did not notice"
+grep -q "connected:" "$E2E_DIR/sstp-d.log" && e2e_fail "a session beyond max-sessions came up"
+ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.19.0.1 >/dev/null || e2e_fail "established session broken"
+e2e_stop "$d"
+e2e_stop "$c"
+echo "PASS"
