@@ -50,6 +50,7 @@ struct Concentrator::Conn {
     uint16_t mtu = 1500;
     std::string user;
     bool want_write = false;
+    bool up_hook_ran = false;  // on-down only follows an on-up
 };
 
 Concentrator::Concentrator(config::Config cfg, io::EventLoop& loop)
@@ -246,6 +247,7 @@ void Concentrator::handle_events(Conn& c) {
                 spdlog::error("session {} user {} [nl] {}: {}", id, c.user, c.tun->name(), r.error());
             spdlog::info("session {} user {} [nl] interface {} up: {} -> {} mtu {}", id, c.user, c.tun->name(),
                          ppp::ipv4_to_string(v4->ipcp.local), ppp::ipv4_to_string(v4->ipcp.remote), v4->mtu);
+            run_hook(c, "up");
         } else if (auto* v6 = std::get_if<session::ev::Ipv6Up>(&e)) {
             c.v6 = v6->ipv6cp;
             if (!bring_up_interface(c, v6->mtu)) {
@@ -339,6 +341,7 @@ void Concentrator::close_conn(uint64_t id, const std::string& why) {
     loop_.unwatch(c.sock.get());
     if (c.tun) loop_.unwatch(c.tun->fd());
     if (c.tls && c.tls_done) c.tls->shutdown();
+    if (c.up_hook_ran) run_hook(c, "down");
     plan_.release(c.lease);
     std::string ifname = c.tun ? c.tun->name() : "";
     const auto* counters = c.path ? &c.path->counters() : nullptr;
@@ -349,6 +352,30 @@ void Concentrator::close_conn(uint64_t id, const std::string& why) {
                           : std::string());
     conns_.erase(it);  // TUN fd closes: the kernel removes the interface
     if (stopping_ && conns_.empty()) loop_.stop();
+}
+
+void Concentrator::run_hook(Conn& c, const char* event) {
+    const config::Profile* prof = plan_.profile_of(c.user);
+    const std::string& script = !prof ? std::string() : std::string(event) == "up" ? prof->on_up : prof->on_down;
+    if (std::string(event) == "up") c.up_hook_ran = true;
+    if (script.empty()) return;
+    HookEnv env;
+    env.event = event;
+    env.session_id = c.id;
+    env.user = c.user;
+    env.caller = c.caller;
+    env.ifname = c.tun ? c.tun->name() : "";
+    if (c.v4) {
+        env.local = ppp::ipv4_to_string(c.v4->local);
+        env.remote = ppp::ipv4_to_string(c.v4->remote);
+        if (c.v4->dns1) env.dns1 = ppp::ipv4_to_string(*c.v4->dns1);
+        if (c.v4->dns2) env.dns2 = ppp::ipv4_to_string(*c.v4->dns2);
+    }
+    std::string why;
+    if (hooks_.run(script, env, io::monotonic_now(), why))
+        spdlog::info("session {} user {} [hook] on-{} {}", c.id, c.user, event, script);
+    else
+        spdlog::error("session {} user {} [hook] on-{}: {}", c.id, c.user, event, why);
 }
 
 std::string Concentrator::interface_name(const Conn& c) const {
@@ -363,10 +390,12 @@ std::string Concentrator::interface_name(const Conn& c) const {
 std::optional<Instant> Concentrator::next_deadline() const {
     std::optional<Instant> d = stop_deadline_;
     for (const auto& [id, c] : conns_) merge_deadline(d, c->sess->next_deadline());
+    if (hooks_.running()) merge_deadline(d, io::monotonic_now() + Duration{1000});  // reap scripts
     return d;
 }
 
 void Concentrator::tick(Instant now) {
+    for (const auto& line : hooks_.reap(now)) spdlog::warn("hook: {}", line);
     std::vector<uint64_t> due;
     for (const auto& [id, c] : conns_)
         if (auto d = c->sess->next_deadline(); d && *d <= now) due.push_back(id);

@@ -13,6 +13,7 @@
 #include "controlplane/config/config.h"
 #include "controlplane/crypto/random.h"
 #include "controlplane/io/event_loop.h"
+#include "controlplane/server/hook_runner.h"
 #include "controlplane/server/session_policy.h"
 #include "controlplane/tls/tls_context.h"
 #include "netlink/nl_socket.h"
@@ -43,6 +44,7 @@ private:
     std::optional<Instant> next_deadline() const;
     void tick(Instant now);
     void update_interest(Conn& c);
+    void run_hook(Conn& c, const char* event);
 
     config::Config cfg_;
     io::EventLoop& loop_;
@@ -57,6 +59,7 @@ private:
     uint64_t next_id_ = 1;
     bool stopping_ = false;
     std::optional<Instant> stop_deadline_;
+    HookRunner hooks_;
 };
 
 }  // namespace ksstp::server

@@ -63,4 +63,31 @@ grep -q "connected:" "$E2E_DIR/sstp-d.log" && e2e_fail "a session beyond max-ses
 ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.19.0.1 >/dev/null || e2e_fail "established session broken"
 e2e_stop "$d"
 e2e_stop "$c"
+e2e_stop "$E2E_SERVER_PID"
+
+e2e_log "on-up and on-down scripts"
+for ev in up down; do
+    printf '#!/bin/sh\nenv | grep -E "^(IFNAME|IPLOCAL|IPREMOTE|PEERNAME|DNS1|KSSTP_EVENT|KSSTP_USER)=" | sort > %s\n' \
+        "$E2E_DIR/$ev.env" > "$E2E_DIR/on-$ev.sh"
+    chmod +x "$E2E_DIR/on-$ev.sh"
+done
+write_config "" "dns-server = [\"198.19.0.53\"]
+on-up = \"$E2E_DIR/on-up.sh\"
+on-down = \"$E2E_DIR/on-down.sh\""
+e2e_start_server
+client sstp-e
+e=$LAST_CLIENT
+e2e_wait 10 "[ -s '$E2E_DIR/up.env' ]" || e2e_fail "on-up did not run"
+want_up="DNS1=198.19.0.53
+IFNAME=sstp-alice
+IPLOCAL=198.19.0.1
+IPREMOTE=198.19.0.10
+KSSTP_EVENT=up
+KSSTP_USER=alice
+PEERNAME=alice"
+[ "$(cat "$E2E_DIR/up.env")" = "$want_up" ] || { cat "$E2E_DIR/up.env"; e2e_fail "on-up environment"; }
+e2e_stop "$e"
+e2e_wait 10 "[ -s '$E2E_DIR/down.env' ]" || e2e_fail "on-down did not run"
+grep -q "^KSSTP_EVENT=down$" "$E2E_DIR/down.env" && grep -q "^IPREMOTE=198.19.0.10$" "$E2E_DIR/down.env" \
+    || { cat "$E2E_DIR/down.env"; e2e_fail "on-down environment"; }
 echo "PASS"
