@@ -21,7 +21,8 @@ struct PathCounters {
 
 class PacketPath {
 public:
-    using IntoTunnel = std::function<bool(uint16_t ppp_protocol, ByteView packet)>;
+    // The packet is mutable so that the owner can rewrite it in place (TCP MSS clamping).
+    using IntoTunnel = std::function<bool(uint16_t ppp_protocol, std::span<uint8_t> packet)>;
     virtual ~PacketPath() = default;
     // A packet that came out of the tunnel; `ppp_protocol` is 0x0021 or 0x0057.
     virtual void deliver(uint16_t ppp_protocol, ByteView packet) = 0;

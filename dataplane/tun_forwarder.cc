@@ -32,7 +32,7 @@ size_t TunForwarder::pump(const IntoTunnel& into_tunnel, size_t budget) {
     while (done < budget) {
         ssize_t n = ::read(fd_, buf, sizeof buf);
         if (n <= 0) break;  // EAGAIN: nothing more for now
-        ByteView pkt(buf, size_t(n));
+        std::span<uint8_t> pkt(buf, size_t(n));
         uint16_t proto = ppp_protocol_of(pkt);
         ++done;
         if (!proto) {

@@ -217,7 +217,7 @@ void Dialer::on_tun(uint32_t events) {
         handle_events();
         return;
     }
-    path_->pump([&](uint16_t proto, ByteView pkt) { return sess_->send_ip(proto, pkt); }, kTunBudget);
+    path_->pump([&](uint16_t proto, std::span<uint8_t> pkt) { return sess_->send_ip(proto, pkt); }, kTunBudget);
     handle_events();
 }
 

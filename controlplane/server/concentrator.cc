@@ -18,6 +18,7 @@
 #include "controlplane/ppp/wire.h"
 #include "controlplane/session/server_session.h"
 #include "controlplane/tls/tls_session.h"
+#include "dataplane/mss_clamp.h"
 #include "dataplane/tun_forwarder.h"
 #include "netlink/session_link.h"
 
@@ -51,6 +52,7 @@ struct Concentrator::Conn {
     std::string user;
     bool want_write = false;
     bool up_hook_ran = false;  // on-down only follows an on-up
+    bool clamp_mss = false;    // profile change-tcp-mss
 };
 
 Concentrator::Concentrator(config::Config cfg, io::EventLoop& loop)
@@ -236,6 +238,8 @@ void Concentrator::handle_events(Conn& c) {
             io::log_session_line(id, c.user, *l);
         } else if (auto* a = std::get_if<session::ev::Authenticated>(&e)) {
             c.user = a->user;
+            const config::Profile* prof = plan_.profile_of(c.user);
+            c.clamp_mss = prof && prof->change_tcp_mss;
         } else if (auto* v4 = std::get_if<session::ev::Ipv4Up>(&e)) {
             c.v4 = v4->ipcp;
             c.mtu = v4->mtu;
@@ -265,6 +269,8 @@ void Concentrator::handle_events(Conn& c) {
             if (c.v6 && ipv6::is_router_solicitation(p->data))  // answer it ourselves (RFC 4861 6.2.6)
                 c.sess->send_ip(uint16_t(ppp::Protocol::Ipv6),
                                 ipv6::build_router_advertisement(ipv6::link_local(c.v6->local_iid), c.mtu));
+            // A SYN from the far side tells our host what it may send back: our sending MTU.
+            if (c.clamp_mss) dp::clamp_tcp_mss(p->data, c.mtu);
             if (c.path) c.path->deliver(p->protocol, p->data);
         } else if (auto* end = std::get_if<session::ev::Ended>(&e)) {
             (void)end;  // logged by the session; closed below once the output is flushed
@@ -293,8 +299,14 @@ void Concentrator::on_tun_event(uint64_t id, uint32_t events) {
         handle_events(c);
         return;
     }
-    c.path->pump([&](uint16_t proto, ByteView pkt) { return c.out.size() - c.out_off < kMaxPendingOut && c.sess->send_ip(proto, pkt); },
-                 kTunBudget);
+    // A SYN from our side tells the far side what it may send us: what we receive, our MRU.
+    const uint16_t our_mru = c.sess->ppp().lcp().our_mru;
+    c.path->pump(
+        [&](uint16_t proto, std::span<uint8_t> pkt) {
+            if (c.clamp_mss) dp::clamp_tcp_mss(pkt, our_mru);
+            return c.out.size() - c.out_off < kMaxPendingOut && c.sess->send_ip(proto, pkt);
+        },
+        kTunBudget);
     handle_events(c);
 }
 

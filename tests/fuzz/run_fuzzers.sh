@@ -16,7 +16,7 @@ if [ ! -x "$build/tests/sstp_codec_fuzz" ]; then
 fi
 mkdir -p "$out"
 status=0
-for corpus in tests/controlplane/*/*_fuzz_corpus; do
+for corpus in tests/controlplane/*/*_fuzz_corpus tests/dataplane/*_fuzz_corpus; do
     name=$(basename "$corpus" _corpus)
     work="$out/$name.corpus"
     rm -rf "$work" && mkdir -p "$work" && cp "$corpus"/* "$work"/

@@ -90,4 +90,44 @@ e2e_stop "$e"
 e2e_wait 10 "[ -s '$E2E_DIR/down.env' ]" || e2e_fail "on-down did not run"
 grep -q "^KSSTP_EVENT=down$" "$E2E_DIR/down.env" && grep -q "^IPREMOTE=198.19.0.10$" "$E2E_DIR/down.env" \
     || { cat "$E2E_DIR/down.env"; e2e_fail "on-down environment"; }
+e2e_stop "$E2E_SERVER_PID"
+
+if command -v tshark >/dev/null; then
+    # change-tcp-mss: the server may send 1500-byte packets (the client's MRU) but receives at
+    # most 1300 (its max-mru), so the MSS of its own SYNs must reach the client as 1300 - 40.
+    syn_mss_seen_by_client() {  # $1: extra profile line
+        write_config "max-mru = 1300" "$1"
+        e2e_start_server
+        : > "$E2E_DIR/sstp-f.log"
+        client sstp-f
+        local f=$LAST_CLIENT
+        e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/sstp-f.log'" || e2e_fail "mss: tunnel did not come up"
+        local caddr
+        caddr=$(ip -n "$E2E-c" -4 addr show dev sstp-f | sed -n 's/.*inet \([0-9.]*\) .*/\1/p')
+        rm -f "$E2E_DIR/mss.txt"
+        ip netns exec "$E2E-c" timeout 15 tshark -i sstp-f -c 1 -f "tcp[tcpflags] & tcp-syn != 0" \
+            -T fields -e tcp.options.mss_val > "$E2E_DIR/mss.txt" 2>/dev/null &
+        local shark=$!
+        sleep 2
+        ip netns exec "$E2E-c" python3 -c "
+import socket; s = socket.socket(); s.bind(('$caddr', 5400)); s.listen(1); s.settimeout(5)
+try: s.accept()
+except Exception: pass" &
+        local listener=$!
+        sleep 0.5
+        ip netns exec "$E2E-s" python3 -c "import socket; socket.create_connection(('$caddr', 5400), timeout=5).close()" \
+            || e2e_fail "mss: TCP connection through the tunnel failed"
+        wait "$shark" 2>/dev/null
+        kill "$listener" 2>/dev/null
+        e2e_stop "$f"
+        e2e_stop "$E2E_SERVER_PID"
+        cat "$E2E_DIR/mss.txt"
+    }
+    e2e_log "change-tcp-mss"
+    clamped=$(syn_mss_seen_by_client "change-tcp-mss = true")
+    [ "$clamped" = "1260" ] || e2e_fail "SYN MSS with change-tcp-mss = true: '$clamped', want 1260"
+    unclamped=$(syn_mss_seen_by_client "change-tcp-mss = false")
+    [ "$unclamped" = "1460" ] || e2e_fail "SYN MSS with change-tcp-mss = false: '$unclamped', want 1460"
+    echo "SYN MSS from the server as the client sees it: $clamped clamped, $unclamped unclamped"
+fi
 echo "PASS"
