@@ -43,6 +43,7 @@ Dialer::Dialer(config::ClientConfig cfg, io::EventLoop& loop) : cfg_(std::move(c
     o.private_key = cfg_.private_key;
     o.version = cfg_.tls_version;
     o.pfs = cfg_.pfs;
+    o.anonymous = !cfg_.verify_server_certificate;  // reach certificate = "none" servers too
     tls::ContextInfo info;
     ctx_ = tls::make_client_context(o, info);
     auto sk = nl::NlSock::open();
@@ -115,7 +116,10 @@ void Dialer::drive() {
             return;
         }
         tls::TlsInfo ti = tls_->info();
-        if (!ti.verify_text.empty())
+        if (ti.peer_leaf_der.empty())
+            spdlog::warn("{}: server sent no certificate (anonymous TLS, certificate = none): not authenticated, "
+                         "open to man-in-the-middle", cfg_.name);
+        else if (!ti.verify_text.empty())
             spdlog::warn("{}: server certificate: {} (verify-server-certificate = no: continuing)", cfg_.name, ti.verify_text);
         spdlog::info("{}: TLS established: {} {} kTLS tx {} rx {}", cfg_.name, ti.version, ti.cipher,
                      ti.ktls_tx ? "on" : "off", ti.ktls_rx ? "on" : "off");

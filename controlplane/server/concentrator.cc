@@ -58,13 +58,13 @@ struct Concentrator::Conn {
 Concentrator::Concentrator(config::Config cfg, io::EventLoop& loop)
     : cfg_(std::move(cfg)), loop_(loop), creds_(cfg_), plan_(cfg_) {
     const config::ServerConfig& s = *cfg_.server;
-    if (s.certificate == "none")
-        throw std::runtime_error("certificate = \"none\" (anonymous TLS) is not supported by this version of ksstpd");
     tls::ServerTlsOptions o{s.certificate, s.private_key, s.ca_certificate, s.verify_client_certificate, s.tls_version, s.pfs};
     tls::ContextInfo info;
     tls_ctx_ = tls::make_server_context(o, info);
     for (const auto& w : info.warnings) spdlog::warn("tls: {}", w);
-    cert_ = sstp::CertHashes::of_der(info.leaf_der);
+    // certificate = "none": no certificate, so crypto binding checks nonce and MAC only
+    // (reference/sstp.md 8.8).
+    if (!info.leaf_der.empty()) cert_ = sstp::CertHashes::of_der(info.leaf_der);
     auto sk = nl::NlSock::open();
     if (!sk) throw std::runtime_error("netlink: " + sk.error());
     nl_.emplace(std::move(*sk));

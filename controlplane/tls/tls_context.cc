@@ -20,6 +20,20 @@ constexpr int kRsaWarnBits = 2048;
 // exchange, CBC) stays for MikroTik's default client cipher list. With pfs, only (EC)DHE.
 constexpr const char* kCiphers = "DEFAULT:AES256-SHA:ECDHE-RSA-AES256-SHA:ECDHE-ECDSA-AES256-SHA";
 constexpr const char* kPfsCiphers = "ECDHE:DHE:!aNULL:!eNULL:!RC4:!3DES:!MD5";
+// certificate = "none": anonymous key exchange only exists in TLS 1.2 and needs security level 0
+// (reference/interop.md E1). Only contexts in this mode get it.
+// The same policies without DEFAULT/"!aNULL", for lists that also carry anonymous suites.
+constexpr const char* kAuthCiphers =
+    "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:ECDHE+AES:AES256-GCM-SHA384:AES256-SHA:AES128-GCM-SHA256:AES128-SHA";
+constexpr const char* kPfsAuthCiphers = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:ECDHE+AES:DHE+AES";
+constexpr const char* kAnonCiphers = "AECDH-AES256-SHA:ADH-AES256-GCM-SHA384:ADH-AES256-SHA:AECDH-AES128-SHA:ADH-AES128-SHA";
+
+void make_anonymous(SSL_CTX* ctx) {
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    if (SSL_CTX_set_cipher_list(ctx, (std::string(kAnonCiphers) + ":@SECLEVEL=0").c_str()) != 1)
+        throw TlsConfigError("anonymous cipher suites refused: " + openssl_errors());
+}
 
 void keylog_to_file(const SSL*, const char* line) {
     // SSLKEYLOGFILE (SPEC 4): NSS key-log format, one line per secret, appended.
@@ -79,6 +93,14 @@ SslCtxPtr make_server_context(const ServerTlsOptions& o, ContextInfo& info) {
     SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
     if (!ctx) throw TlsConfigError("SSL_CTX_new: " + openssl_errors());
     apply_common(ctx.get(), o.version, o.pfs);
+    if (o.certificate == "none") {
+        if (o.version == config::TlsVersion::Only13)
+            throw TlsConfigError("certificate = \"none\" needs TLS 1.2 (anonymous key exchange), but tls-version = only-1.3");
+        make_anonymous(ctx.get());
+        info.warnings.push_back("certificate = \"none\": TLS is anonymous (no server authentication) and open to "
+                                "man-in-the-middle attacks; only MikroTik/ksstp clients can connect");
+        return ctx;
+    }
     // Debian's OpenSSL runs at security level 2, which would refuse RSA keys below 2048 bits at
     // load. SPEC 4 wants them loaded with a warning (down to 472 bits), so load at level 0, judge
     // the key ourselves, then set the strictest level that admits it.
@@ -123,6 +145,14 @@ SslCtxPtr make_client_context(const ClientTlsOptions& o, ContextInfo&) {
     SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
     if (!ctx) throw TlsConfigError("SSL_CTX_new: " + openssl_errors());
     apply_common(ctx.get(), o.version, o.pfs);
+    if (o.anonymous && !o.verify_server_certificate) {
+        // Also offer the anonymous suites (after the normal ones), for certificate = "none"
+        // servers; the client does not verify anyway, so security level 0 costs nothing here.
+        // Spelled out: DEFAULT carries a permanent "!aNULL" that no later entry can undo.
+        std::string list = std::string(o.pfs ? kPfsAuthCiphers : kAuthCiphers) + ":" + kAnonCiphers + ":@SECLEVEL=0";
+        if (SSL_CTX_set_cipher_list(ctx.get(), list.c_str()) != 1)
+            throw TlsConfigError("cipher list refused: " + openssl_errors());
+    }
     if (!o.ca_certificate.empty()) {
         if (SSL_CTX_load_verify_locations(ctx.get(), o.ca_certificate.c_str(), nullptr) != 1)
             throw TlsConfigError("cannot load ca-certificate \"" + o.ca_certificate + "\": " + openssl_errors());

@@ -46,6 +46,9 @@ struct ClientTlsOptions {
     std::string private_key;
     config::TlsVersion version = config::TlsVersion::Any;
     bool pfs = false;
+    // Also accept anonymous TLS from a certificate = "none" server (MikroTik). Only honoured with
+    // verify-server-certificate off: a verifying client never talks to an anonymous server.
+    bool anonymous = false;
 };
 
 // Warnings found while loading (e.g. a short RSA key), for the caller to log once.
@@ -54,6 +57,8 @@ struct ContextInfo {
     std::vector<uint8_t> leaf_der;  // server: the leaf certificate, for the crypto binding hash
 };
 
+// certificate = "none" (SPEC 4, MikroTik-only): anonymous (EC)DH on TLS 1.2, no certificate;
+// `info.warnings` says it is unauthenticated. leaf_der stays empty (no cert hash to bind).
 SslCtxPtr make_server_context(const ServerTlsOptions& o, ContextInfo& info);
 SslCtxPtr make_client_context(const ClientTlsOptions& o, ContextInfo& info);
 

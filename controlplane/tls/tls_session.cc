@@ -67,9 +67,11 @@ IoStatus TlsSession::classify(int ret, const char* op) {
             else if (server && v != X509_V_OK)
                 error_ = "client certificate refused: " + verify_error_text(v);
             else if (!server && (reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED || reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA ||
-                                 reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE ||
-                                 reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE))
+                                 reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE))
                 error_ = std::string("server refused our client certificate (") + ERR_reason_error_string(ERR_peek_last_error()) + ")";
+            else if (!server && reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE)
+                error_ = "server refused the TLS handshake: no common cipher suite (an anonymous certificate = \"none\" "
+                         "server is refused while verify-server-certificate is on)";
             else if (reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
                      reason == SSL_R_NO_PROTOCOLS_AVAILABLE)
                 // SPEC 4 / issue 4: name the versions, so "only-1.3 vs only-1.2" is obvious.

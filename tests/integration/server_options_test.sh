@@ -130,4 +130,40 @@ except Exception: pass" &
     [ "$unclamped" = "1460" ] || e2e_fail "SYN MSS with change-tcp-mss = false: '$unclamped', want 1460"
     echo "SYN MSS from the server as the client sees it: $clamped clamped, $unclamped unclamped"
 fi
+e2e_log "certificate = none (anonymous TLS)"
+cat > "$E2E_DIR/ksstpd.toml" <<TOML
+[sstp-server]
+listen = ["$E2E_SRV"]
+certificate = "none"
+[ppp.profile.default-encryption]
+local-address = "198.19.0.1"
+remote-address = "clients"
+[[ppp.secret]]
+name = "alice"
+password = "Correct-Horse-9"
+[ip.pool.clients]
+ranges = ["198.19.0.10-198.19.0.20"]
+TOML
+e2e_start_server
+grep -q "TLS is anonymous (no server authentication) and open to man-in-the-middle" "$E2E_DIR/server.log" \
+    || e2e_fail "anonymous mode not logged as unauthenticated at start"
+: > "$E2E_DIR/anon.log"
+ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name sstp-g --connect-to "$E2E_SRV" --user alice \
+    --password Correct-Horse-9 --verify-server-certificate false >> "$E2E_DIR/anon.log" 2>&1 &
+g=$!
+E2E_PIDS+=("$g")
+e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/anon.log'" || e2e_fail "anonymous TLS: no tunnel"
+grep -q "server sent no certificate (anonymous TLS" "$E2E_DIR/anon.log" || e2e_fail "client did not warn about anonymous TLS"
+grep -Eq "TLSv1.2 A(EC)?DH-" "$E2E_DIR/anon.log" || e2e_fail "not an anonymous suite"
+grep -q "crypto binding verified" "$E2E_DIR/server.log" || e2e_fail "anonymous: crypto binding (nonce + MAC) not verified"
+ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.19.0.1 >/dev/null || e2e_fail "anonymous: ping"
+e2e_stop "$g"
+: > "$E2E_DIR/strict.log"
+ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name sstp-h --connect-to "$E2E_SRV" --user alice \
+    --password Correct-Horse-9 --ca-certificate "$E2E_DIR/ca.pem" --verify-server-certificate true >> "$E2E_DIR/strict.log" 2>&1 &
+h=$!
+E2E_PIDS+=("$h")
+e2e_wait 10 "grep -q 'no common cipher suite (an anonymous certificate = \"none\" server is refused' '$E2E_DIR/strict.log'" \
+    || e2e_fail "a verifying client did not refuse the anonymous server clearly"
+e2e_stop "$h"
 echo "PASS"

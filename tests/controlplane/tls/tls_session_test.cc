@@ -325,6 +325,44 @@ TEST_F(ClientCert, RefusesAForeignCertificate) {
     EXPECT_EQ(client_view.rfind("server refused our client certificate (", 0), 0u) << client_view;
 }
 
+TEST_F(Tls, AnonymousServerReachesOnlyNonVerifyingClients) {
+    ServerTlsOptions so;
+    so.certificate = "none";
+    auto sctx = make_server_context(so, sinfo);
+    ASSERT_EQ(sinfo.warnings.size(), 1u);
+    EXPECT_NE(sinfo.warnings[0].find("man-in-the-middle"), std::string::npos);
+    EXPECT_TRUE(sinfo.leaf_der.empty());
+    ClientTlsOptions lax;
+    lax.anonymous = true;  // what ksstpc sets when verify-server-certificate is off
+    auto lctx = make_client_context(lax, cinfo);
+    Outcome ok = connect(sctx.get(), lctx.get(), "198.18.0.1", false);
+    ASSERT_TRUE(ok.client_ok && ok.server_ok) << ok.client_error << " / " << ok.server_error;
+    EXPECT_EQ(ok.client_info.version, "TLSv1.2");
+    EXPECT_TRUE(ok.client_info.cipher.rfind("AECDH", 0) == 0 || ok.client_info.cipher.rfind("ADH", 0) == 0)
+        << ok.client_info.cipher;
+    EXPECT_TRUE(ok.client_info.peer_leaf_der.empty());
+    ClientTlsOptions strict;
+    strict.ca_certificate = pki.ca_pem();
+    strict.verify_server_certificate = true;
+    strict.anonymous = true;  // ignored: a verifying client never offers anonymous suites
+    auto sctx2 = make_client_context(strict, cinfo);
+    Outcome bad = connect(sctx.get(), sctx2.get(), "198.18.0.1", true);
+    EXPECT_FALSE(bad.client_ok);
+    EXPECT_EQ(bad.client_error.rfind("server refused the TLS handshake: no common cipher suite", 0), 0u) << bad.client_error;
+}
+
+TEST_F(Tls, NonVerifyingClientStillPrefersCertifiedTls13) {
+    auto leaf = pki.issue("server", {});
+    auto sctx = server_ctx(leaf);
+    ClientTlsOptions lax;
+    lax.anonymous = true;
+    auto lctx = make_client_context(lax, cinfo);
+    Outcome o = connect(sctx.get(), lctx.get(), "vpn.example.net", false);
+    ASSERT_TRUE(o.client_ok);
+    EXPECT_EQ(o.client_info.version, "TLSv1.3");
+    EXPECT_FALSE(o.client_info.peer_leaf_der.empty());
+}
+
 TEST_F(Tls, WritesSslKeyLogFile) {
     std::string path = pki.dir() + "/keys.log";
     ::setenv("SSLKEYLOGFILE", path.c_str(), 1);
