@@ -70,22 +70,27 @@ e2e_make_cert() {
         -out "$E2E_DIR/$1.pem" -days 30 -extfile "$E2E_DIR/$1.ext" 2>/dev/null || e2e_fail "openssl sign"
 }
 
-# e2e_server_config CERT_NAME [extra TOML lines...]
+# e2e_server_config CERT_NAME|none [SERVER_LINES] [PROFILE_LINES]
 e2e_server_config() {
-    local cert=$1
-    shift
+    local tls
+    if [ "$1" = none ]; then
+        tls='certificate = "none"'
+    else
+        tls="certificate = \"$E2E_DIR/$1.pem\"
+private-key = \"$E2E_DIR/$1.key\""
+    fi
     cat > "$E2E_DIR/ksstpd.toml" <<TOML
 [sstp-server]
 listen = ["$E2E_SRV"]
 port = 443
-certificate = "$E2E_DIR/$cert.pem"
-private-key = "$E2E_DIR/$cert.key"
+$tls
 keepalive-timeout = 3
-$(printf '%s\n' "$@")
+${2:-}
 [ppp.profile.default-encryption]
 local-address = "198.19.0.1"
 remote-address = "clients"
 dns-server = ["198.19.0.1"]
+${3:-}
 [[ppp.secret]]
 name = "alice"
 password = "Correct-Horse-9"
@@ -101,11 +106,11 @@ e2e_start_server() {
     e2e_wait 5 "grep -q 'listening on' '$E2E_DIR/server.log'" || e2e_fail "ksstpd did not start"
 }
 
-# e2e_start_client LOGNAME ksstpc-flags...
+# e2e_start_client LOGNAME ksstpc-flags...   (interface name: $E2E_CLIENT_NAME or sstp-out1)
 e2e_start_client() {
     local log=$1
     shift
-    ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name sstp-out1 --connect-to "$E2E_SRV" "$@" \
+    ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name "${E2E_CLIENT_NAME:-sstp-out1}" --connect-to "$E2E_SRV" "$@" \
         >> "$E2E_DIR/$log.log" 2>&1 &
     E2E_CLIENT_PID=$!
     E2E_PIDS+=("$E2E_CLIENT_PID")

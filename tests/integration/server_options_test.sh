@@ -5,30 +5,11 @@
 . "$(dirname "$0")/lib.sh"
 e2e_setup opts
 
-write_config() {  # $1: extra [sstp-server] lines, $2: extra profile lines
-    cat > "$E2E_DIR/ksstpd.toml" <<TOML
-[sstp-server]
-listen = ["$E2E_SRV"]
-certificate = "$E2E_DIR/server.pem"
-private-key = "$E2E_DIR/server.key"
-$1
-[ppp.profile.default-encryption]
-local-address = "198.19.0.1"
-remote-address = "clients"
-$2
-[[ppp.secret]]
-name = "alice"
-password = "Correct-Horse-9"
-[ip.pool.clients]
-ranges = ["198.19.0.10-198.19.0.20"]
-TOML
-}
-client() {  # $1: interface/log name
-    ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name "$1" --connect-to "$E2E_SRV" --user alice \
-        --password Correct-Horse-9 --ca-certificate "$E2E_DIR/ca.pem" --verify-server-certificate true \
-        >> "$E2E_DIR/$1.log" 2>&1 &
-    E2E_PIDS+=($!)
-    LAST_CLIENT=$!
+write_config() { e2e_server_config server "$1" "$2"; }
+client() {  # $1: interface and log name; sets LAST_CLIENT
+    E2E_CLIENT_NAME=$1 e2e_start_client "$1" --user alice --password Correct-Horse-9 \
+        --ca-certificate "$E2E_DIR/ca.pem" --verify-server-certificate true
+    LAST_CLIENT=$E2E_CLIENT_PID
 }
 
 e2e_log "only-one"
@@ -71,14 +52,13 @@ for ev in up down; do
         "$E2E_DIR/$ev.env" > "$E2E_DIR/on-$ev.sh"
     chmod +x "$E2E_DIR/on-$ev.sh"
 done
-write_config "" "dns-server = [\"198.19.0.53\"]
-on-up = \"$E2E_DIR/on-up.sh\"
+write_config "" "on-up = \"$E2E_DIR/on-up.sh\"
 on-down = \"$E2E_DIR/on-down.sh\""
 e2e_start_server
 client sstp-e
 e=$LAST_CLIENT
 e2e_wait 10 "[ -s '$E2E_DIR/up.env' ]" || e2e_fail "on-up did not run"
-want_up="DNS1=198.19.0.53
+want_up="DNS1=198.19.0.1
 IFNAME=sstp-alice
 IPLOCAL=198.19.0.1
 IPREMOTE=198.19.0.10
@@ -95,7 +75,7 @@ e2e_stop "$E2E_SERVER_PID"
 if command -v tshark >/dev/null; then
     # change-tcp-mss: the server may send 1500-byte packets (the client's MRU) but receives at
     # most 1300 (its max-mru), so the MSS of its own SYNs must reach the client as 1300 - 40.
-    syn_mss_seen_by_client() {  # $1: extra profile line
+    syn_mss_seen_by_client() {  # $1: extra profile line, $2: TCP port for this round
         write_config "max-mru = 1300" "$1"
         e2e_start_server
         : > "$E2E_DIR/sstp-f.log"
@@ -110,12 +90,13 @@ if command -v tshark >/dev/null; then
         local shark=$!
         sleep 2
         ip netns exec "$E2E-c" python3 -c "
-import socket; s = socket.socket(); s.bind(('$caddr', 5400)); s.listen(1); s.settimeout(5)
+import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$caddr', $2)); s.listen(1); s.settimeout(5)
 try: s.accept()
 except Exception: pass" &
         local listener=$!
         sleep 0.5
-        ip netns exec "$E2E-s" python3 -c "import socket; socket.create_connection(('$caddr', 5400), timeout=5).close()" \
+        ip netns exec "$E2E-s" python3 -c "import socket; socket.create_connection(('$caddr', $2), timeout=5).close()" \
             || e2e_fail "mss: TCP connection through the tunnel failed"
         wait "$shark" 2>/dev/null
         kill "$listener" 2>/dev/null
@@ -124,34 +105,20 @@ except Exception: pass" &
         cat "$E2E_DIR/mss.txt"
     }
     e2e_log "change-tcp-mss"
-    clamped=$(syn_mss_seen_by_client "change-tcp-mss = true")
+    clamped=$(syn_mss_seen_by_client "change-tcp-mss = true" 5401)
     [ "$clamped" = "1260" ] || e2e_fail "SYN MSS with change-tcp-mss = true: '$clamped', want 1260"
-    unclamped=$(syn_mss_seen_by_client "change-tcp-mss = false")
+    unclamped=$(syn_mss_seen_by_client "change-tcp-mss = false" 5402)
     [ "$unclamped" = "1460" ] || e2e_fail "SYN MSS with change-tcp-mss = false: '$unclamped', want 1460"
     echo "SYN MSS from the server as the client sees it: $clamped clamped, $unclamped unclamped"
 fi
 e2e_log "certificate = none (anonymous TLS)"
-cat > "$E2E_DIR/ksstpd.toml" <<TOML
-[sstp-server]
-listen = ["$E2E_SRV"]
-certificate = "none"
-[ppp.profile.default-encryption]
-local-address = "198.19.0.1"
-remote-address = "clients"
-[[ppp.secret]]
-name = "alice"
-password = "Correct-Horse-9"
-[ip.pool.clients]
-ranges = ["198.19.0.10-198.19.0.20"]
-TOML
+e2e_server_config none
 e2e_start_server
 grep -q "TLS is anonymous (no server authentication) and open to man-in-the-middle" "$E2E_DIR/server.log" \
     || e2e_fail "anonymous mode not logged as unauthenticated at start"
 : > "$E2E_DIR/anon.log"
-ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name sstp-g --connect-to "$E2E_SRV" --user alice \
-    --password Correct-Horse-9 --verify-server-certificate false >> "$E2E_DIR/anon.log" 2>&1 &
-g=$!
-E2E_PIDS+=("$g")
+E2E_CLIENT_NAME=sstp-g e2e_start_client anon --user alice --password Correct-Horse-9 --verify-server-certificate false
+g=$E2E_CLIENT_PID
 e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/anon.log'" || e2e_fail "anonymous TLS: no tunnel"
 grep -q "server sent no certificate (anonymous TLS" "$E2E_DIR/anon.log" || e2e_fail "client did not warn about anonymous TLS"
 grep -Eq "TLSv1.2 A(EC)?DH-" "$E2E_DIR/anon.log" || e2e_fail "not an anonymous suite"
@@ -159,10 +126,9 @@ grep -q "crypto binding verified" "$E2E_DIR/server.log" || e2e_fail "anonymous: 
 ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.19.0.1 >/dev/null || e2e_fail "anonymous: ping"
 e2e_stop "$g"
 : > "$E2E_DIR/strict.log"
-ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name sstp-h --connect-to "$E2E_SRV" --user alice \
-    --password Correct-Horse-9 --ca-certificate "$E2E_DIR/ca.pem" --verify-server-certificate true >> "$E2E_DIR/strict.log" 2>&1 &
-h=$!
-E2E_PIDS+=("$h")
+E2E_CLIENT_NAME=sstp-h e2e_start_client strict --user alice --password Correct-Horse-9 \
+    --ca-certificate "$E2E_DIR/ca.pem" --verify-server-certificate true
+h=$E2E_CLIENT_PID
 e2e_wait 10 "grep -q 'no common cipher suite (an anonymous certificate = \"none\" server is refused' '$E2E_DIR/strict.log'" \
     || e2e_fail "a verifying client did not refuse the anonymous server clearly"
 e2e_stop "$h"
