@@ -184,7 +184,7 @@ void read_server(const Reader& r, const toml::table& t, Config& c) {
     s.max_sessions = uint32_t(r.get_int(t, sec, "max-sessions", 0, 1'000'000, 0));
     s.interface_name = r.get_string(t, sec, "interface-name", s.interface_name);
     {
-        // Linux names: 15 bytes; placeholders {user} and {id} are expanded per session.
+        // Linux names: 15 bytes; {user} and {id} are expanded per session.
         std::string rest = s.interface_name;
         for (std::string_view ph : {"{user}", "{id}"})
             for (size_t p; (p = rest.find(ph)) != std::string::npos;) rest.erase(p, ph.size());
