@@ -191,8 +191,15 @@ Result<Message, MessageError> parse_message(const ControlPacket& pkt) {
             if (!problems.empty())
                 return fail(MessageError{problems[0].attrib_id, problems[0].status,
                                          "invalid CALL_CONNECT_REQUEST"});
-            ByteReader r(pkt.attributes[0].value);
-            return Message(CallConnectRequest{r.u16()});
+            // A Status Info with status 0 may come first: find the protocol attribute by ID.
+            for (const auto& a : pkt.attributes) {
+                if (a.id == uint8_t(AttributeId::EncapsulatedProtocolId)) {
+                    ByteReader r(a.value);
+                    return Message(CallConnectRequest{r.u16()});
+                }
+            }
+            return fail(MessageError{AttributeId::EncapsulatedProtocolId, Status::RequiredAttributeMissing,
+                                     "invalid CALL_CONNECT_REQUEST"});
         }
         case MessageType::CallConnectAck: {
             auto a = single(pkt, AttributeId::CryptoBindingReq, kCryptoBindingReqLen,

@@ -4,6 +4,8 @@
 #   tests/fuzz/run_fuzzers.sh [SECONDS] [BUILD_DIR]
 # Builds BUILD_DIR (default build-fuzz) with clang and -DKSSTP_FUZZ=ON if it is missing.
 # Crashes are written to $OUT_DIR (default /tmp/ksstp-fuzz) and the script exits non-zero.
+# KSSTP_FUZZ_SEED fixes libFuzzer's seed (CI sets it so that its verdict is repeatable; long
+# exploratory runs leave it unset for a random seed).
 set -euo pipefail
 secs=${1:-60}
 build=${2:-build-fuzz}
@@ -21,7 +23,9 @@ for corpus in tests/controlplane/*/*_fuzz_corpus tests/dataplane/*_fuzz_corpus; 
     work="$out/$name.corpus"
     rm -rf "$work" && mkdir -p "$work" && cp "$corpus"/* "$work"/
     log="$out/$name.log"
-    if ! "$build/tests/$name" -max_total_time="$secs" -rss_limit_mb=2048 -artifact_prefix="$out/$name-" \
+    seed_arg=()
+    [ -n "${KSSTP_FUZZ_SEED:-}" ] && seed_arg=(-seed="$KSSTP_FUZZ_SEED")
+    if ! "$build/tests/$name" -max_total_time="$secs" -rss_limit_mb=2048 -artifact_prefix="$out/$name-" "${seed_arg[@]}" \
             -print_final_stats=1 "$work" >"$log" 2>&1; then
         echo "$name: FAILED, see $log"
         status=1

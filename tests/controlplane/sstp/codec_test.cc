@@ -153,6 +153,17 @@ TEST(SstpCodec, ConnectRequestProblemsAreListedForTheNak) {
     EXPECT_EQ(check_connect_request(*cp)[0].value, (Bytes{0x00, 0x02}));
 }
 
+TEST(SstpCodec, ConnectRequestMayCarryAZeroStatusInfoBeforeTheProtocol) {
+    // Found by sstp_codec_fuzz: the protocol must be taken from its attribute, not the first one.
+    Bytes b = hex_bytes("1001001c 00010002 0002000e 06000100 00000000 0400 00010006 0001");
+    auto cp = decode_control(b);
+    ASSERT_TRUE(cp.has_value());
+    EXPECT_TRUE(check_connect_request(*cp).empty());
+    auto m = parse_message(*cp);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(std::get<CallConnectRequest>(*m).protocol_id, kEncapsulatedProtocolPpp);
+}
+
 TEST(SstpCodec, AcceptsAbortAndDisconnectWithoutStatusInfo) {
     // SoftEther sends both without attributes (interop C5).
     auto m = decode_ok(hex_bytes("1001000800050000"));
