@@ -100,10 +100,13 @@ TOML
 }
 
 e2e_start_server() {
+    # server.log collects every server of the test: wait for *this* server's line.
+    local before
+    before=$(e2e_count 'listening on' "$E2E_DIR/server.log")
     ip netns exec "$E2E-s" "$E2E_BIN/tools/ksstpd" --config "$E2E_DIR/ksstpd.toml" >> "$E2E_DIR/server.log" 2>&1 &
     E2E_SERVER_PID=$!
     E2E_PIDS+=("$E2E_SERVER_PID")
-    e2e_wait 5 "grep -q 'listening on' '$E2E_DIR/server.log'" || e2e_fail "ksstpd did not start"
+    e2e_wait 5 "[ \$(e2e_count 'listening on' '$E2E_DIR/server.log') -gt $before ]" || e2e_fail "ksstpd did not start"
 }
 
 # e2e_start_client LOGNAME ksstpc-flags...   (interface name: $E2E_CLIENT_NAME or sstp-out1)
@@ -133,7 +136,11 @@ e2e_wait() {
     return 1
 }
 
-e2e_count() { grep -c "$1" "$2" 2>/dev/null || true; }
+e2e_count() {  # occurrences of $1 in file $2; 0 when the file does not exist yet
+    local n
+    n=$(grep -c "$1" "$2" 2>/dev/null)
+    echo "${n:-0}"
+}
 
 # e2e_receive_sha256 NS ADDR PORT OUTFILE: background TCP receiver that writes the SHA-256 of
 # everything it gets to OUTFILE (bounded: 20 s to accept).
