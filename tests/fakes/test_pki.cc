@@ -1,6 +1,9 @@
 // Test certificates; see test_pki.h.
 #include "tests/fakes/test_pki.h"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -12,8 +15,48 @@
 namespace ksstp::test {
 namespace {
 
+// OpenSSL 3 will not generate RSA keys under 512 bits, but the key floor test needs one (SPEC 4:
+// < 472 bits refused): build it from two generated primes.
+EVP_PKEY* tiny_rsa_key(int bits) {
+    BN_CTX* bc = BN_CTX_new();
+    BIGNUM *p = BN_new(), *q = BN_new(), *n = BN_new(), *d = BN_new(), *e = BN_new(), *phi = BN_new();
+    BIGNUM *p1 = BN_new(), *q1 = BN_new(), *dp = BN_new(), *dq = BN_new(), *qinv = BN_new();
+    BN_set_word(e, 65537);
+    EVP_PKEY* key = nullptr;
+    for (;;) {
+        BN_generate_prime_ex(p, bits / 2, 0, nullptr, nullptr, nullptr);
+        BN_generate_prime_ex(q, bits - bits / 2, 0, nullptr, nullptr, nullptr);
+        BN_mul(n, p, q, bc);
+        BN_sub(p1, p, BN_value_one());
+        BN_sub(q1, q, BN_value_one());
+        BN_mul(phi, p1, q1, bc);
+        if (BN_num_bits(n) == bits && BN_mod_inverse(d, e, phi, bc)) break;
+    }
+    BN_mod(dp, d, p1, bc);
+    BN_mod(dq, d, q1, bc);
+    BN_mod_inverse(qinv, q, p, bc);
+    OSSL_PARAM_BLD* b = OSSL_PARAM_BLD_new();
+    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, n);
+    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, e);
+    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_D, d);
+    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_FACTOR1, p);
+    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_FACTOR2, q);
+    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp);
+    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq);
+    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qinv);
+    OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(b);
+    EVP_PKEY_CTX* pc = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+    if (EVP_PKEY_fromdata_init(pc) != 1 || EVP_PKEY_fromdata(pc, &key, EVP_PKEY_KEYPAIR, params) != 1) key = nullptr;
+    EVP_PKEY_CTX_free(pc);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(b);
+    for (BIGNUM* x : {p, q, n, d, e, phi, p1, q1, dp, dq, qinv}) BN_clear_free(x);
+    BN_CTX_free(bc);
+    return key;
+}
+
 EVP_PKEY* new_key(bool ec, int rsa_bits) {
-    EVP_PKEY* k = ec ? EVP_EC_gen("P-256") : EVP_RSA_gen(unsigned(rsa_bits));
+    EVP_PKEY* k = ec ? EVP_EC_gen("P-256") : rsa_bits < 512 ? tiny_rsa_key(rsa_bits) : EVP_RSA_gen(unsigned(rsa_bits));
     if (!k) throw std::runtime_error("key generation failed");
     return k;
 }

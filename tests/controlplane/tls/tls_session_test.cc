@@ -239,6 +239,20 @@ TEST_F(Tls, ShortRsaKeysLoadWithAWarning) {
     EXPECT_NE(sinfo.warnings[0].find("1024 bits"), std::string::npos);
 }
 
+TEST_F(Tls, RsaKeysBelow472BitsAreRefusedAtLoad) {
+    auto leaf = pki.issue("server-464", spec_with([](test::CertSpec& s) { s.ec = false; s.rsa_bits = 464; }));
+    try {
+        server_ctx(leaf);
+        FAIL() << "a 464-bit RSA key was accepted";
+    } catch (const TlsConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("has 464 bits; at least 472 are required"), std::string::npos) << e.what();
+    }
+    auto ok = pki.issue("server-512", spec_with([](test::CertSpec& s) { s.ec = false; s.rsa_bits = 512; }));
+    auto sctx = server_ctx(ok);
+    ASSERT_EQ(sinfo.warnings.size(), 1u);
+    EXPECT_NE(sinfo.warnings[0].find("512 bits"), std::string::npos);
+}
+
 TEST_F(Tls, MismatchedKeyIsRefusedAtLoad) {
     auto a = pki.issue("a", {});
     auto b = pki.issue("b", {});
