@@ -109,11 +109,12 @@ e2e_start_server() {
     e2e_wait 5 "[ \$(e2e_count 'listening on' '$E2E_DIR/server.log') -gt $before ]" || e2e_fail "ksstpd did not start"
 }
 
-# e2e_start_client LOGNAME ksstpc-flags...   (interface name: $E2E_CLIENT_NAME or sstp-out1)
+# e2e_start_client LOGNAME ksstpc-flags...   (interface name: $E2E_CLIENT_NAME or sstp-out1;
+# server: $E2E_CONNECT_TO or the server's veth address)
 e2e_start_client() {
     local log=$1
     shift
-    ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name "${E2E_CLIENT_NAME:-sstp-out1}" --connect-to "$E2E_SRV" "$@" \
+    ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name "${E2E_CLIENT_NAME:-sstp-out1}" --connect-to "${E2E_CONNECT_TO:-$E2E_SRV}" "$@" \
         >> "$E2E_DIR/$log.log" 2>&1 &
     E2E_CLIENT_PID=$!
     E2E_PIDS+=("$E2E_CLIENT_PID")
