@@ -3,9 +3,11 @@
 // there is no configuration file. Exit codes: 0 clean stop, 1 runtime failure, 2 bad usage.
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <toml++/toml.h>
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -18,26 +20,100 @@
 
 using namespace ksstp;
 
+namespace {
+
+// Every [[sstp-client]] key is also a flag of the same name (SPEC 3; MikroTik's option names).
+enum class Kind { Text, Flag, NumberOrText, List };
+struct ClientKey {
+    const char* key;
+    Kind kind;
+    const char* help;
+};
+constexpr ClientKey kClientKeys[] = {
+    {"name", Kind::Text, "client (and interface) name"},
+    {"connect-to", Kind::Text, "server host[:port]"},
+    {"user", Kind::Text, "PPP user name"},
+    {"password", Kind::Text, "PPP password"},
+    {"password-file", Kind::Text, "file holding the PPP password"},
+    {"profile", Kind::Text, "profile name (informational)"},
+    {"certificate", Kind::Text, "client certificate PEM, or none"},
+    {"private-key", Kind::Text, "key of the client certificate"},
+    {"ca-certificate", Kind::Text, "CA to verify the server against (default: system store)"},
+    {"verify-server-certificate", Kind::Flag, "true/false"},
+    {"verify-server-address-from-certificate", Kind::Flag, "true/false"},
+    {"http-proxy", Kind::Text, "[http://][user:password@]host:port of an HTTP CONNECT proxy"},
+    {"add-default-route", Kind::Flag, "true/false: default route through the tunnel"},
+    {"dial-on-demand", Kind::Flag, "true/false: connect on the first packet routed into the interface"},
+    {"keepalive-timeout", Kind::NumberOrText, "seconds or disabled"},
+    {"authentication", Kind::List, "comma list of pap,chap,mschap1,mschap2"},
+    {"pfs", Kind::Flag, "true/false: only (EC)DHE key exchange"},
+    {"tls-version", Kind::Text, "any | only-1.2 | only-1.3"},
+    {"max-mtu", Kind::NumberOrText, "largest packet sent on the link"},
+    {"max-mru", Kind::NumberOrText, "largest packet received on the link"},
+    {"mrru", Kind::NumberOrText, "disabled or a size: RFC 1990 fragmentation"},
+};
+
+// Applies the flags to the single client of `config_path` (or to a new one) and loads the result
+// through the normal loader, so flags get exactly the file's validation and messages.
+std::vector<config::ClientConfig> apply_flags(const std::string& config_path,
+                                              const std::map<std::string, std::optional<std::string>>& flags) {
+    toml::table entry;
+    if (!config_path.empty()) {
+        toml::table root = toml::parse_file(config_path);
+        if (const toml::array* a = root["sstp-client"].as_array()) {
+            if (a->size() > 1)
+                throw config::ConfigError(config_path, uint32_t(a->source().begin.line), "sstp-client",
+                                          "command-line flags override a single client, but there are " +
+                                              std::to_string(a->size()));
+            if (a->size() == 1 && a->get(0)->is_table()) entry = *a->get(0)->as_table();
+        }
+    }
+    for (const ClientKey& k : kClientKeys) {
+        const auto& v = flags.at(k.key);
+        if (!v) continue;
+        // password and password-file exclude each other: the flag wins over the file.
+        if (std::string_view(k.key) == "password") entry.erase("password-file");
+        if (std::string_view(k.key) == "password-file") entry.erase("password");
+        switch (k.kind) {
+            case Kind::Text: entry.insert_or_assign(k.key, *v); break;
+            case Kind::Flag:
+                if (*v == "true" || *v == "yes") entry.insert_or_assign(k.key, true);
+                else if (*v == "false" || *v == "no") entry.insert_or_assign(k.key, false);
+                else entry.insert_or_assign(k.key, *v);  // the loader names the key and the expected type
+                break;
+            case Kind::NumberOrText:
+                if (!v->empty() && v->size() < 10 && v->find_first_not_of("0123456789") == std::string::npos)
+                    entry.insert_or_assign(k.key, int64_t(std::stoll(*v)));
+                else entry.insert_or_assign(k.key, *v);
+                break;
+            case Kind::List: {
+                toml::array list;
+                std::stringstream ss(*v);
+                for (std::string item; std::getline(ss, item, ',');) list.push_back(item);
+                entry.insert_or_assign(k.key, std::move(list));
+                break;
+            }
+        }
+    }
+    if (!entry.contains("name")) entry.insert("name", "sstp-out1");
+    toml::table root;
+    root.insert("sstp-client", toml::array{std::move(entry)});
+    std::ostringstream text;
+    text << root;
+    return config::load_string(text.str(), config_path.empty() ? "command line" : config_path + " + flags").clients;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     CLI::App app{"ksstpc - SSTP client daemon", "ksstpc"};
     std::string config_path, log_level = "info";
     bool version = false;
-    std::optional<std::string> name, connect_to, user, password, password_file, ca, auth;
-    std::optional<bool> verify, verify_addr;
-    std::optional<std::string> keepalive;
     app.add_flag("--version", version, "print the version and the libraries in use, then exit");
     app.add_option("--config", config_path, "TOML configuration file with [[sstp-client]] entries (SPEC 3)");
     app.add_option("--log-level", log_level, "error | warning | info | debug")->capture_default_str();
-    app.add_option("--name", name, "client (and interface) name");
-    app.add_option("--connect-to", connect_to, "server host[:port]");
-    app.add_option("--user", user, "PPP user name");
-    app.add_option("--password", password, "PPP password");
-    app.add_option("--password-file", password_file, "file holding the PPP password");
-    app.add_option("--ca-certificate", ca, "CA to verify the server against (default: system store)");
-    app.add_option("--verify-server-certificate", verify, "true/false");
-    app.add_option("--verify-server-address-from-certificate", verify_addr, "true/false");
-    app.add_option("--authentication", auth, "comma list of pap,chap,mschap1,mschap2");
-    app.add_option("--keepalive-timeout", keepalive, "seconds or disabled");
+    std::map<std::string, std::optional<std::string>> flags;
+    for (const ClientKey& k : kClientKeys) app.add_option(std::string("--") + k.key, flags[k.key], k.help);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -55,53 +131,18 @@ int main(int argc, char** argv) {
     }
     std::vector<config::ClientConfig> clients;
     try {
-        if (!config_path.empty()) {
-            for (auto& c : config::load_file(config_path).clients)
-                if (!c.disabled) clients.push_back(std::move(c));
-        }
-        // Flags: build a one-client TOML so they get exactly the file's validation and messages.
-        bool any_flag = name || connect_to || user || password || password_file || ca || auth || verify || verify_addr || keepalive;
-        if (any_flag && clients.size() > 1) {
-            std::fprintf(stderr, "ksstpc: flags override a single client, but %s has %zu\n", config_path.c_str(), clients.size());
-            return 2;
-        }
-        if (any_flag) {
-            std::ostringstream t;
-            auto q = [](const std::string& s) {
-                std::string o = "\"";
-                for (char ch : s) o += (ch == '"' || ch == '\\') ? std::string("\\") + ch : std::string(1, ch);
-                return o + "\"";
-            };
-            const config::ClientConfig* base = clients.empty() ? nullptr : &clients[0];
-            t << "[[sstp-client]]\n";
-            t << "name = " << q(name.value_or(base ? base->name : "sstp-out1")) << "\n";
-            t << "connect-to = " << q(connect_to.value_or(base ? base->connect_to : "")) << "\n";
-            t << "user = " << q(user.value_or(base ? base->user : "")) << "\n";
-            if (password_file) t << "password-file = " << q(*password_file) << "\n";
-            else t << "password = " << q(password.value_or(base ? base->password : "")) << "\n";
-            if (ca || base) t << "ca-certificate = " << q(ca.value_or(base ? base->ca_certificate : "")) << "\n";
-            if (verify) t << "verify-server-certificate = " << (*verify ? "true" : "false") << "\n";
-            else if (base) t << "verify-server-certificate = " << (base->verify_server_certificate ? "true" : "false") << "\n";
-            if (verify_addr) t << "verify-server-address-from-certificate = " << (*verify_addr ? "true" : "false") << "\n";
-            if (auth) {
-                t << "authentication = [";
-                std::stringstream ss(*auth);
-                std::string item;
-                bool first = true;
-                while (std::getline(ss, item, ',')) {
-                    t << (first ? "" : ", ") << q(item);
-                    first = false;
-                }
-                t << "]\n";
-            }
-            if (keepalive) {
-                bool digits = !keepalive->empty() && keepalive->find_first_not_of("0123456789") == std::string::npos;
-                t << "keepalive-timeout = " << (digits ? *keepalive : q(*keepalive)) << "\n";
-            }
-            clients = config::load_string(t.str(), "command line").clients;
-        }
+        bool any_flag = false;
+        for (const auto& [k, v] : flags) any_flag |= v.has_value();
+        // Load the file alone first: its own errors name its own lines.
+        if (!config_path.empty()) clients = config::load_file(config_path).clients;
+        if (any_flag) clients = apply_flags(config_path, flags);
+        std::erase_if(clients, [](const config::ClientConfig& c) { return c.disabled; });
     } catch (const config::ConfigError& e) {
         std::fprintf(stderr, "ksstpc: %s\n", e.what());
+        return 2;
+    } catch (const toml::parse_error& e) {
+        std::fprintf(stderr, "ksstpc: %s:%u: %s\n", config_path.c_str(), unsigned(e.source().begin.line),
+                     std::string(e.description()).c_str());
         return 2;
     }
     if (clients.empty()) {

@@ -75,6 +75,13 @@ LayerHooks PppSession::ncp_hooks(bool v6) {
 
 void PppSession::on_lcp_up(Instant now) {
     emit(event::LinkUp{lcp_->result()});
+    if (lcp_->result().multilink() && cfg_.mrru) {
+        mp_tx_.emplace();
+        mp_rx_.emplace(*cfg_.mrru);
+    } else {
+        mp_tx_.reset();
+        mp_rx_.reset();
+    }
     phase_ = Phase::Authenticate;
     AuthMethod m = lcp_->result().auth;
     auto send_auth = [this, m](uint8_t code, uint8_t id, ByteView data) {
@@ -244,12 +251,20 @@ void PppSession::on_frame(ByteView bytes, Instant now) {
             emit(event::Packet{proto, Bytes(f->info.begin(), f->info.end())});
             return;
         }
-        default:
-            // CCP, LQR, CBCP, BAP, EAP, multilink without reassembly, anything unknown.
-            if (lcp_open) protocol_reject(proto, f->info);
-            else ++counters_.discarded;
+        case Protocol::Multilink: {
+            if (!mp_rx_ || !lcp_open) break;  // not negotiated: reject below
+            auto whole = mp_rx_->feed(f->info, now);
+            // The reassembled payload starts with the inner protocol field (RFC 1990 3); an MP
+            // packet inside an MP packet is nonsense and dropped.
+            if (whole && !(whole->size() >= 2 && (*whole)[0] == 0x00 && (*whole)[1] == 0x3D)) on_frame(*whole, now);
             return;
+        }
+        default:
+            break;
     }
+    // CCP, LQR, CBCP, BAP, EAP, multilink when not negotiated, anything unknown.
+    if (lcp_open) protocol_reject(proto, f->info);
+    else ++counters_.discarded;
 }
 
 void PppSession::on_timer(Instant now) {
@@ -261,6 +276,7 @@ void PppSession::on_timer(Instant now) {
     }
     if (ipcp_fsm_) ipcp_fsm_->on_timer(now);
     if (ipv6cp_fsm_) ipv6cp_fsm_->on_timer(now);
+    if (mp_rx_) mp_rx_->poll(now);
 }
 
 std::optional<Instant> PppSession::next_deadline() const {
@@ -268,14 +284,32 @@ std::optional<Instant> PppSession::next_deadline() const {
     if (auth_ && !auth_reported_) merge_deadline(d, auth_->next_deadline());
     if (ipcp_fsm_) merge_deadline(d, ipcp_fsm_->next_deadline());
     if (ipv6cp_fsm_) merge_deadline(d, ipv6cp_fsm_->next_deadline());
+    if (mp_rx_) merge_deadline(d, mp_rx_->next_deadline());
     return d;
 }
 
-bool PppSession::encode_packet(uint16_t protocol, ByteView datagram, Bytes& frame) const {
+uint16_t PppSession::interface_mtu() const {
+    const LcpResult& r = lcp_->result();
+    const uint16_t link = r.mtu(cfg_.max_mtu);
+    return mp_tx_ ? std::max(link, std::min(*r.peer_mrru, kMaxMrru)) : link;
+}
+
+bool PppSession::encode_packet(uint16_t protocol, ByteView datagram, std::vector<Bytes>& frames) {
     const bool up = protocol == uint16_t(Protocol::Ipv4) ? ipv4_up()
                     : protocol == uint16_t(Protocol::Ipv6) ? ipv6_up() : false;
     if (!up) return false;
-    encode_frame(protocol, datagram, frame);
+    const uint16_t link_mtu = lcp_->result().mtu(cfg_.max_mtu);
+    if (datagram.size() > interface_mtu()) {
+        ++counters_.oversized_out;
+        return false;
+    }
+    if (mp_tx_ && datagram.size() + 2 > link_mtu) {
+        mp_tx_->fragment(protocol, datagram, link_mtu, frames);
+        return true;
+    }
+    // RFC 1990 allows plain frames beside MP ones: small packets skip the MP header.
+    frames.emplace_back();
+    encode_frame(protocol, datagram, frames.back());
     return true;
 }
 

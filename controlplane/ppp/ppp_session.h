@@ -23,6 +23,7 @@
 #include "controlplane/ppp/ipcp.h"
 #include "controlplane/ppp/ipv6cp.h"
 #include "controlplane/ppp/lcp.h"
+#include "controlplane/ppp/multilink.h"
 #include "controlplane/ppp/option_fsm.h"
 
 namespace ksstp::ppp {
@@ -65,6 +66,7 @@ struct PppCounters {
     uint64_t discarded = 0;          // valid but not acceptable in this phase
     uint64_t protocol_rejects_sent = 0;
     uint64_t data_without_ncp = 0;   // IP datagrams before the NCP opened
+    uint64_t oversized_out = 0;      // datagrams larger than the peer can take (MRU or MRRU)
 };
 
 class PppSession {
@@ -81,8 +83,13 @@ public:
     void on_timer(Instant now);
     std::optional<Instant> next_deadline() const;
     void start_network(std::optional<IpcpServerConfig> v4, Instant now);
-    // Encodes an IP datagram as a PPP frame if that protocol's NCP is open.
-    bool encode_packet(uint16_t protocol, ByteView datagram, Bytes& frame) const;
+    // Encodes an IP datagram as PPP frames appended to `frames` if that protocol's NCP is open:
+    // one frame, or with multilink (RFC 1990, `mrru`) several MP fragments when it is larger
+    // than the link MTU. False (nothing appended) when the NCP is closed or it is too large.
+    bool encode_packet(uint16_t protocol, ByteView datagram, std::vector<Bytes>& frames);
+    // Interface MTU: the peer's MRRU with multilink, else the link MTU (LcpResult::mtu).
+    uint16_t interface_mtu() const;
+    const MpCounters* multilink_counters() const { return mp_rx_ ? &mp_rx_->counters() : nullptr; }
 
     std::vector<PppEvent> take_events() { return std::exchange(events_, {}); }
     Phase phase() const { return phase_; }
@@ -119,6 +126,8 @@ private:
     std::unique_ptr<OptionFsm> ipcp_fsm_;
     std::unique_ptr<Ipv6cp> ipv6cp_;
     std::unique_ptr<OptionFsm> ipv6cp_fsm_;
+    std::optional<MpFragmenter> mp_tx_;     // with multilink (both MRRUs acked)
+    std::optional<MpReassembler> mp_rx_;
     std::optional<Instant> now_hint_;  // last event time, for hooks without a `now`
 };
 

@@ -111,12 +111,12 @@ void SessionCore::run_ppp(Instant now) {
                 log(LogLevel::Ctrl, "ppp",
                     "IPCP opened: local " + ppp::ipv4_to_string(v4->ipcp.local) + ", remote " +
                         ppp::ipv4_to_string(v4->ipcp.remote));
-                emit(ev::Ipv4Up{v4->ipcp, ppp_.lcp().mtu(max_mtu_)});
+                emit(ev::Ipv4Up{v4->ipcp, ppp_.interface_mtu()});
             } else if (auto* v6 = std::get_if<ppp::event::Ipv6Up>(&e)) {
                 log(LogLevel::Ctrl, "ppp",
                     "IPv6CP opened: local " + ppp::link_local_string(v6->ipv6cp.local_iid) + ", remote " +
                         ppp::link_local_string(v6->ipv6cp.remote_iid));
-                emit(ev::Ipv6Up{v6->ipv6cp, ppp_.lcp().mtu(max_mtu_)});
+                emit(ev::Ipv6Up{v6->ipv6cp, ppp_.interface_mtu()});
             } else if (std::holds_alternative<ppp::event::Ipv4Down>(e)) {
                 log(LogLevel::Ctrl, "ppp", "IPCP down");
             } else if (std::holds_alternative<ppp::event::Ipv6Down>(e)) {
@@ -185,10 +185,12 @@ void SessionCore::disconnect(Instant now, std::string why) {
 
 bool SessionCore::send_ip(uint16_t protocol, ByteView datagram) {
     if (ended_ || !sstp_.ppp_allowed(false)) return false;
-    Bytes frame;
-    if (!ppp_.encode_packet(protocol, datagram, frame)) return false;
-    if (!sstp::encode_data(frame, out_)) return false;
-    ++counters_.frames_out;
+    tx_frames_.clear();
+    if (!ppp_.encode_packet(protocol, datagram, tx_frames_)) return false;
+    for (const Bytes& frame : tx_frames_) {
+        if (!sstp::encode_data(frame, out_)) return false;
+        ++counters_.frames_out;
+    }
     return true;
 }
 

@@ -80,6 +80,7 @@ protected:
     const char* describe_candidate(size_t index) const;
 
     Bytes out_;
+    std::vector<Bytes> tx_frames_;  // send_ip scratch: one frame, or MP fragments
     std::vector<SessionEvent> events_;
     sstp::SessionFsm sstp_;
     ppp::PppSession ppp_;

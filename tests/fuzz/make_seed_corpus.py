@@ -134,4 +134,20 @@ write("ppp/ppp_session_fuzz_corpus", [
     ("client_v6", session_input(0x02, server_side)), ("client_v4_mrru", session_input(0x04, server_side)),
     ("timers_only", session_input(0x01, [None] * 12)),
 ])
+def mp_records(recs):
+    """multilink_fuzz input: (advance-ms, flags, seq, piece) records."""
+    out = b""
+    for adv, flags, seq, piece in recs:
+        info = bytes([flags]) + struct.pack(">I", seq)[1:] + piece
+        out += bytes([adv, len(info)]) + info
+    return out
+ip1 = b"\x00\x21" + b"\x45" + bytes(range(200))
+write("ppp/multilink_fuzz_corpus", [
+    ("in_order", mp_records([(0, 0x80, 0, ip1[:100]), (1, 0x00, 1, ip1[100:150]), (1, 0x40, 2, ip1[150:])])),
+    ("reordered", mp_records([(0, 0x40, 7, ip1[150:]), (0, 0x80, 5, ip1[:100]), (0, 0x00, 6, ip1[100:150])])),
+    ("lost_then_timeout", mp_records([(0, 0x80, 0, ip1[:100]), (0, 0x40, 2, ip1[150:]), (250, 0xC0, 3, ip1), (250, 0, 9, b""),
+                                      (250, 0, 9, b""), (250, 0xC0, 4, ip1)])),
+    ("wrap", mp_records([(0, 0x80, 0xFFFFFF, ip1[:100]), (0, 0x40, 0, ip1[100:])])),
+    ("short", bytes([0, 2, 0x80, 0])),
+])
 print("seed corpora written under", os.path.normpath(ROOT))

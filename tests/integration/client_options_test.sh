@@ -30,4 +30,25 @@ e2e_wait 5 "grep -q 'CALL_ABORT' '$E2E_DIR/mitm.log'" || e2e_fail "client not to
 grep -q "connected:" "$E2E_DIR/mitm.log" && e2e_fail "the client got an address through the relay"
 e2e_stop "$victim"
 e2e_stop "$E2E_SERVER_PID"
+
+e2e_log "mrru: a 1500-byte packet crosses a 1400-byte link, fragmented and reassembled (RFC 1990)"
+e2e_server_config server "mrru = 1600
+max-mtu = 1400
+max-mru = 1400"
+e2e_start_server
+e2e_start_client mrru "${alice[@]}" "${verified[@]}" --mrru 1600 --max-mtu 1400 --max-mru 1400
+mrru_client=$E2E_CLIENT_PID
+e2e_wait 10 "grep -q 'connected:.*mtu 1600' '$E2E_DIR/mrru.log'" || e2e_fail "client interface MTU is not the MRRU"
+grep -q "LCP opened: mtu 1400, mru 1400, auth .*, multilink" "$E2E_DIR/server.log" || e2e_fail "multilink not negotiated"
+ip -n "$E2E-s" link show sstp-alice | grep -q "mtu 1600" || e2e_fail "server interface MTU is not the MRRU"
+# Don't-fragment set: only PPP-level fragmentation can carry these 1500-byte packets.
+ip netns exec "$E2E-c" ping -c 3 -i 0.2 -W 2 -s 1472 -M do 198.19.0.1 >/dev/null || e2e_fail "1500-byte ping failed"
+ip netns exec "$E2E-s" ping -c 3 -i 0.2 -W 2 -s 1572 -M do 198.19.0.10 >/dev/null || e2e_fail "1600-byte ping back failed"
+e2e_receive_sha256 "$E2E-s" 198.19.0.1 5001 "$E2E_DIR/mrru.sha"
+head -c 3000000 /dev/urandom > "$E2E_DIR/mrru.bin"
+e2e_send_file "$E2E-c" 198.19.0.1 5001 "$E2E_DIR/mrru.bin" || e2e_fail "file send failed"
+e2e_wait 20 "[ -s '$E2E_DIR/mrru.sha' ]" || e2e_fail "file transfer over the MP link did not finish"
+[ "$(cat "$E2E_DIR/mrru.sha")" = "$(sha256sum < "$E2E_DIR/mrru.bin" | cut -d' ' -f1)" ] || e2e_fail "file changed in transit"
+e2e_stop "$mrru_client"
+e2e_stop "$E2E_SERVER_PID"
 echo "PASS"

@@ -270,9 +270,9 @@ int main(int argc, char** argv) {
         if (tun && (pf[1].revents & POLLIN)) {
             uint8_t buf[2048];
             ssize_t n = ::read(tun->fd(), buf, sizeof buf);
-            Bytes frame;
-            if (n > 0 && ppp.encode_packet(uint16_t((buf[0] >> 4) == 6 ? 0x0057 : 0x0021), ByteView(buf, size_t(n)), frame))
-                write_all(fd, hdlc_encode(frame));
+            std::vector<Bytes> frames;
+            if (n > 0 && ppp.encode_packet(uint16_t((buf[0] >> 4) == 6 ? 0x0057 : 0x0021), ByteView(buf, size_t(n)), frames))
+                for (const Bytes& frame : frames) write_all(fd, hdlc_encode(frame));
         }
         ppp.on_timer(now_ms());
     }

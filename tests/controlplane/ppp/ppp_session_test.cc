@@ -52,9 +52,10 @@ TEST_P(AllMethods, NegotiatesAuthIpcpAndIpv6cp) {
     EXPECT_EQ(s6->ipv6cp.remote_iid, c6->ipv6cp.local_iid);
     EXPECT_NE(s6->ipv6cp.local_iid, s6->ipv6cp.remote_iid);
     // Data flows both ways once the NCPs are open.
-    Bytes frame;
-    ASSERT_TRUE(l.client.encode_packet(uint16_t(Protocol::Ipv4), Bytes{0x45, 0, 0, 20}, frame));
-    l.server.on_frame(frame, l.clock.now());
+    std::vector<Bytes> frames;
+    ASSERT_TRUE(l.client.encode_packet(uint16_t(Protocol::Ipv4), Bytes{0x45, 0, 0, 20}, frames));
+    ASSERT_EQ(frames.size(), 1u);
+    l.server.on_frame(frames[0], l.clock.now());
     auto evs = l.server.take_events();
     auto* pkt = find_event<event::Packet>(evs);
     ASSERT_NE(pkt, nullptr);
