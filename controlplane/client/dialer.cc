@@ -50,6 +50,11 @@ Dialer::Dialer(config::ClientConfig cfg, io::EventLoop& loop) : cfg_(std::move(c
     if (!sk) throw std::runtime_error("netlink: " + sk.error());
     nl_.emplace(std::move(*sk));
     std::tie(host_, port_) = split_host_port(cfg_.connect_to);
+    if (!cfg_.http_proxy.empty()) {
+        auto p = sstp::parse_proxy_address(cfg_.http_proxy);
+        if (!p) throw std::runtime_error("http-proxy: " + p.error());  // the loader checked it already
+        proxy_ = std::move(*p);
+    }
 }
 
 Dialer::~Dialer() = default;
@@ -63,12 +68,16 @@ void Dialer::set_interest(bool write) {
 
 void Dialer::connect() {
     phase_ = Phase::Connecting;
-    spdlog::info("{}: connecting to {} port {}", cfg_.name, host_, port_);
+    // Through a proxy the TCP connection goes to the proxy, which resolves the server's name.
+    const std::string& dial_host = proxy_ ? proxy_->host : host_;
+    const std::string& dial_port = proxy_ ? proxy_->port : port_;
+    if (proxy_) spdlog::info("{}: connecting to {} port {} through HTTP proxy {} port {}", cfg_.name, host_, port_, dial_host, dial_port);
+    else spdlog::info("{}: connecting to {} port {}", cfg_.name, host_, port_);
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* res = nullptr;
-    if (int e = ::getaddrinfo(host_.c_str(), port_.c_str(), &hints, &res); e != 0) {
-        teardown(std::string("cannot resolve ") + host_ + ": " + gai_strerror(e));
+    if (int e = ::getaddrinfo(dial_host.c_str(), dial_port.c_str(), &hints, &res); e != 0) {
+        teardown(std::string("cannot resolve ") + dial_host + ": " + gai_strerror(e));
         return;
     }
     Fd fd(::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -92,15 +101,85 @@ void Dialer::on_socket(uint32_t events) {
         socklen_t len = sizeof err;
         ::getsockopt(sock_.get(), SOL_SOCKET, SO_ERROR, &err, &len);
         if (err || (events & EPOLLERR)) {
-            teardown(std::string("connect to ") + host_ + ": " + std::strerror(err ? err : ECONNREFUSED));
+            teardown(std::string("connect to ") + (proxy_ ? "HTTP proxy " + proxy_->host : host_) + ": " +
+                     std::strerror(err ? err : ECONNREFUSED));
             return;
         }
-        phase_ = Phase::Handshaking;
-        tls_.emplace(tls::TlsSession::client(ctx_.get(), sock_.get(), host_,
-                                             cfg_.verify_server_certificate && cfg_.verify_server_address_from_certificate));
-        set_interest(false);
+        if (proxy_) {
+            phase_ = Phase::Proxying;
+            proxy_request_ = sstp::build_connect_request(*proxy_, host_, port_);
+            proxy_sent_ = 0;
+            proxy_response_.emplace();
+        } else {
+            start_tls();
+        }
+    }
+    if (phase_ == Phase::Proxying) {
+        proxy_step();
+        return;
     }
     drive();
+}
+
+void Dialer::start_tls() {
+    phase_ = Phase::Handshaking;
+    tls_.emplace(tls::TlsSession::client(ctx_.get(), sock_.get(), host_,
+                                         cfg_.verify_server_certificate && cfg_.verify_server_address_from_certificate));
+    set_interest(false);
+}
+
+void Dialer::proxy_step() {
+    while (proxy_sent_ < proxy_request_.size()) {
+        ssize_t n = ::send(sock_.get(), proxy_request_.data() + proxy_sent_, proxy_request_.size() - proxy_sent_,
+                           MSG_NOSIGNAL);
+        if (n < 0 && errno == EAGAIN) {
+            set_interest(true);
+            return;
+        }
+        if (n <= 0) {
+            teardown(std::string("HTTP proxy: ") + std::strerror(errno));
+            return;
+        }
+        proxy_sent_ += size_t(n);
+    }
+    if (want_write_) set_interest(false);
+    char buf[2048];
+    for (;;) {
+        ssize_t n = ::recv(sock_.get(), buf, sizeof buf, 0);
+        if (n < 0 && errno == EAGAIN) return;
+        if (n <= 0) {
+            teardown("HTTP proxy closed the connection before answering CONNECT");
+            return;
+        }
+        size_t used = 0;
+        auto st = proxy_response_->feed(ByteView(reinterpret_cast<const uint8_t*>(buf), size_t(n)), used);
+        if (st == sstp::ParseState::NeedMore) continue;
+        const auto& r = proxy_response_->response();
+        if (st == sstp::ParseState::Error && r.status == 0) {  // no status line: not an HTTP answer
+            teardown("HTTP proxy sent a malformed answer: " + proxy_response_->error_reason());
+            return;
+        }
+        // RFC 9110 15.5.8: 407; tinyproxy's BasicAuth answers CONNECT with 401 instead.
+        if (r.status == 407 || r.status == 401) {
+            teardown("HTTP proxy requires authentication (" + std::to_string(r.status) + " " + r.reason + ")" +
+                     (proxy_->user.empty() ? ": give user:password@ in http-proxy" : ": user or password refused"));
+            return;
+        }
+        if (r.status < 200 || r.status > 299) {
+            teardown("HTTP proxy refused CONNECT to " + host_ + ":" + port_ + " (" + std::to_string(r.status) + " " +
+                     r.reason + ")");
+            return;
+        }
+        // The TLS server speaks only after our ClientHello: nothing may follow the answer.
+        if (used != size_t(n)) {
+            teardown("HTTP proxy sent data after its CONNECT answer");
+            return;
+        }
+        spdlog::info("{}: HTTP proxy connected us to {} port {}", cfg_.name, host_, port_);
+        start_tls();
+        drive();
+        return;
+    }
 }
 
 void Dialer::drive() {
@@ -289,7 +368,9 @@ void Dialer::tick(Instant now) {
     if (!deadline_ || now < *deadline_) return;
     deadline_.reset();
     if (phase_ == Phase::Waiting) connect();
-    else teardown(phase_ == Phase::Connecting ? "connect timeout" : "TLS handshake timeout");
+    else teardown(phase_ == Phase::Connecting ? "connect timeout"
+                  : phase_ == Phase::Proxying ? "HTTP proxy did not answer CONNECT in time"
+                                              : "TLS handshake timeout");
 }
 
 void Dialer::stop(std::function<void()> on_stopped) {

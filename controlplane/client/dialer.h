@@ -13,6 +13,8 @@
 #include "controlplane/crypto/random.h"
 #include "controlplane/io/event_loop.h"
 #include "controlplane/session/client_session.h"
+#include "controlplane/sstp/http_connect.h"
+#include "controlplane/sstp/http_handshake.h"
 #include "controlplane/tls/tls_context.h"
 #include "controlplane/tls/tls_session.h"
 #include "dataplane/tun_forwarder.h"
@@ -33,9 +35,11 @@ public:
     void tick(Instant now);
 
 private:
-    enum class Phase { Waiting, Connecting, Handshaking, Running, Stopped };
+    enum class Phase { Waiting, Connecting, Proxying, Handshaking, Running, Stopped };
     void connect();
     void on_socket(uint32_t events);
+    void proxy_step();
+    void start_tls();
     void on_tun(uint32_t events);
     void drive();
     void handle_events();
@@ -52,6 +56,10 @@ private:
     Phase phase_ = Phase::Waiting;
     std::string host_;
     std::string port_;
+    std::optional<sstp::ProxyAddress> proxy_;  // http-proxy
+    std::string proxy_request_;
+    size_t proxy_sent_ = 0;
+    std::optional<sstp::HttpResponseParser> proxy_response_;
     Fd sock_;
     std::optional<tls::TlsSession> tls_;
     std::unique_ptr<session::ClientSession> sess_;

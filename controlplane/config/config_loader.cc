@@ -1,4 +1,5 @@
 // TOML -> Config with validation; see config_loader.h.
+#include "controlplane/sstp/http_connect.h"
 #include "controlplane/config/config_loader.h"
 
 #include <arpa/inet.h>
@@ -309,6 +310,9 @@ void read_client(const Reader& r, size_t index, const toml::table& t, Config& c)
     cl.verify_server_certificate = r.get_bool(t, sec, "verify-server-certificate", false);
     cl.verify_server_address_from_certificate = r.get_bool(t, sec, "verify-server-address-from-certificate", true);
     cl.http_proxy = r.get_string(t, sec, "http-proxy", "");
+    if (!cl.http_proxy.empty())
+        if (auto p = sstp::parse_proxy_address(cl.http_proxy); !p)
+            r.fail(r.node(t, "http-proxy"), sec + " http-proxy", p.error());
     cl.add_default_route = r.get_bool(t, sec, "add-default-route", false);
     cl.dial_on_demand = r.get_bool(t, sec, "dial-on-demand", false);
     auto ka = r.get_int_or_disabled(t, sec, "keepalive-timeout", 1, 86400, 60);

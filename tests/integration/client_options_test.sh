@@ -31,6 +31,42 @@ grep -q "connected:" "$E2E_DIR/mitm.log" && e2e_fail "the client got an address 
 e2e_stop "$victim"
 e2e_stop "$E2E_SERVER_PID"
 
+e2e_log "http-proxy: through tinyproxy with Basic credentials; refused credentials are reported"
+e2e_server_config server
+e2e_start_server
+cat > "$E2E_DIR/tinyproxy.conf" <<CONF
+Port 3128
+Listen $E2E_SRV
+Timeout 30
+MaxClients 20
+LogLevel Connect
+Allow 198.18.0.0/15
+ConnectPort 443
+BasicAuth proxyuser Proxy-Pass-7
+CONF
+ip netns exec "$E2E-s" tinyproxy -d -c "$E2E_DIR/tinyproxy.conf" > "$E2E_DIR/tinyproxy.log" 2>&1 &
+E2E_PIDS+=($!)
+e2e_wait 5 "ip netns exec '$E2E-s' ss -ltn | grep -q '$E2E_SRV:3128'" || e2e_fail "tinyproxy did not start"
+e2e_start_client proxy "${alice[@]}" "${verified[@]}" --http-proxy "http://proxyuser:Proxy-Pass-7@$E2E_SRV:3128"
+proxied=$E2E_CLIENT_PID
+e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/proxy.log'" || e2e_fail "no tunnel through the proxy"
+grep -q "HTTP proxy connected us to $E2E_SRV port 443" "$E2E_DIR/proxy.log" || e2e_fail "client did not use the proxy"
+grep -q "connection from $E2E_SRV:" "$E2E_DIR/server.log" || e2e_fail "server did not see the proxy as the caller"
+grep -q "CONNECT" "$E2E_DIR/tinyproxy.log" || e2e_fail "tinyproxy logged no CONNECT"
+ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.19.0.1 >/dev/null || e2e_fail "no traffic through the proxied tunnel"
+e2e_stop "$proxied"
+e2e_start_client proxy-bad "${alice[@]}" "${verified[@]}" --http-proxy "proxyuser:wrong@$E2E_SRV:3128"
+bad=$E2E_CLIENT_PID
+e2e_wait 10 "grep -q 'HTTP proxy requires authentication (40[17] .*): user or password refused; reconnecting' '$E2E_DIR/proxy-bad.log'" \
+    || e2e_fail "refused proxy credentials not reported"
+e2e_stop "$bad"
+e2e_start_client proxy-none "${alice[@]}" "${verified[@]}" --http-proxy "$E2E_SRV:3128"
+bad=$E2E_CLIENT_PID
+e2e_wait 10 "grep -q 'HTTP proxy requires authentication (40[17] .*): give user:password@ in http-proxy' '$E2E_DIR/proxy-none.log'" \
+    || e2e_fail "missing proxy credentials not reported"
+e2e_stop "$bad"
+e2e_stop "$E2E_SERVER_PID"
+
 e2e_log "mrru: a 1500-byte packet crosses a 1400-byte link, fragmented and reassembled (RFC 1990)"
 e2e_server_config server "mrru = 1600
 max-mtu = 1400

@@ -1,8 +1,11 @@
-// Fuzz target: the HTTP handshake parsers. Invariants: consumed never exceeds what was fed, the
-// buffered header block stays under the cap, and the verdict does not depend on chunking.
+// Fuzz target: the HTTP handshake parsers and the http-proxy address. Invariants: consumed never
+// exceeds what was fed, the buffered header block stays under the cap, the verdict does not depend
+// on chunking; an accepted proxy address has a host and a numeric port and its CONNECT request is
+// one header block.
 #include <cstdint>
 #include <cstdlib>
 
+#include "controlplane/sstp/http_connect.h"
 #include "controlplane/sstp/http_handshake.h"
 
 using namespace ksstp;
@@ -36,5 +39,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Done/Error must not depend on chunking; NeedMore vs Error may differ only at the cap.
     if (a.first != b.first) std::abort();
     if (a.first == ParseState::Done && a.second != b.second) std::abort();
+    std::string_view text(reinterpret_cast<const char*>(in.data()), in.size());
+    if (auto p = parse_proxy_address(text)) {
+        if (p->host.empty() || p->port.empty() || p->port.find_first_not_of("0123456789") != std::string::npos)
+            std::abort();
+        std::string req = build_connect_request(*p, "vpn.example.net", "443");
+        auto end = find_header_end(req);
+        if (!end || *end != req.size()) std::abort();
+    }
     return 0;
 }
