@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "controlplane/io/log.h"
+#include "netlink/if_link.h"
 
 namespace ksstp::client {
 
@@ -20,6 +21,18 @@ namespace {
 constexpr Duration kConnectTimeout{10'000};
 constexpr Duration kMaxBackoff{60'000};
 constexpr size_t kTunBudget = 64;
+constexpr size_t kMaxHeldPackets = 32;
+
+std::optional<in_addr> resolve_ipv4(const std::string& host, const std::string& port) {
+    addrinfo hints{};
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res) return std::nullopt;
+    in_addr a = reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr;
+    ::freeaddrinfo(res);
+    return a;
+}
 
 // "host", "host:port", "[v6]:port", "v6" (several colons, no brackets).
 std::pair<std::string, std::string> split_host_port(const std::string& s) {
@@ -59,7 +72,49 @@ Dialer::Dialer(config::ClientConfig cfg, io::EventLoop& loop) : cfg_(std::move(c
 
 Dialer::~Dialer() = default;
 
-void Dialer::start() { connect(); }
+void Dialer::start() {
+    if (cfg_.dial_on_demand) prepare_on_demand();
+    else connect();
+}
+
+void Dialer::prepare_on_demand() {
+    phase_ = Phase::Idle;
+    if (!bring_up_interface(cfg_.max_mtu)) return;
+    if (cfg_.add_default_route) {
+        const std::string& h = proxy_ ? proxy_->host : host_;
+        if (auto a = resolve_ipv4(h, proxy_ ? proxy_->port : port_)) add_default_route(*a);
+        else spdlog::error("{}: add-default-route: cannot resolve {} to an IPv4 address", cfg_.name, h);
+    }
+    spdlog::info("{}: dial-on-demand: interface {} up, connecting on the first packet routed into it", cfg_.name,
+                 tun_->name());
+}
+
+void Dialer::add_default_route(const in_addr& server) {
+    if (default_route_ || !tun_) return;
+    auto r = nl::DefaultRoute::install(*nl_, tun_->ifindex(), server);
+    if (!r) {
+        spdlog::error("{}: add-default-route: {}", cfg_.name, r.error());
+        return;
+    }
+    default_route_.emplace(std::move(*r));
+    spdlog::info("{}: add-default-route: {}", cfg_.name, default_route_->description());
+}
+
+void Dialer::send_held(uint16_t protocol) {
+    // Each protocol's packets go when its NCP is up; the others wait for theirs.
+    size_t sent = 0, tried = 0;
+    std::erase_if(held_, [&](const std::pair<uint16_t, Bytes>& h) {
+        if (h.first != protocol) return false;
+        ++tried;
+        sent += sess_->send_ip(h.first, h.second) ? 1 : 0;
+        return true;
+    });
+    if (tried)
+        spdlog::info("{}: dial-on-demand: sent {} of {} {} packets held while connecting{}", cfg_.name, sent, tried,
+                     protocol == 0x0021 ? "IPv4" : "IPv6",
+                     held_dropped_ ? " (" + std::to_string(held_dropped_) + " more were dropped: queue full)" : "");
+    held_dropped_ = 0;
+}
 
 void Dialer::set_interest(bool write) {
     want_write_ = write;
@@ -242,7 +297,10 @@ void Dialer::drive() {
 }
 
 bool Dialer::bring_up_interface(uint16_t mtu) {
-    if (tun_) return true;
+    if (tun_) {  // dial-on-demand made it before the MTU was known
+        if (auto r = nl::set_mtu_and_up(*nl_, tun_->ifindex(), mtu); !r) spdlog::error("{}: {}", cfg_.name, r.error());
+        return true;
+    }
     auto link = nl::SessionLink::create(*nl_, cfg_.name, "", mtu);
     if (!link) {
         spdlog::error("{}: cannot create interface: {}", cfg_.name, link.error());
@@ -272,6 +330,17 @@ void Dialer::handle_events() {
             spdlog::info("{}: connected: {} -> {} mtu {}{}", cfg_.name, ppp::ipv4_to_string(v4->ipcp.local),
                          ppp::ipv4_to_string(v4->ipcp.remote), v4->mtu,
                          v4->ipcp.dns1 ? ", dns " + ppp::ipv4_to_string(*v4->ipcp.dns1) : std::string());
+            if (cfg_.add_default_route && !default_route_) {
+                // The host route goes to the address this TCP connection really uses (server or proxy).
+                sockaddr_storage peer{};
+                socklen_t len = sizeof peer;
+                if (::getpeername(sock_.get(), reinterpret_cast<sockaddr*>(&peer), &len) == 0 && peer.ss_family == AF_INET)
+                    add_default_route(reinterpret_cast<sockaddr_in*>(&peer)->sin_addr);
+                else
+                    spdlog::error("{}: add-default-route: the server connection is not IPv4", cfg_.name);
+            }
+            ipv4_up_ = true;
+            send_held(0x0021);
         } else if (auto* v6 = std::get_if<session::ev::Ipv6Up>(&e)) {
             if (!bring_up_interface(v6->mtu)) {
                 sess_->disconnect(now, "cannot create the interface");
@@ -282,6 +351,8 @@ void Dialer::handle_events() {
             backoff_ = Duration{1000};
             spdlog::info("{}: IPv6 {} -> {}", cfg_.name, ppp::link_local_string(v6->ipv6cp.local_iid),
                          ppp::link_local_string(v6->ipv6cp.remote_iid));
+            ipv6_up_ = true;
+            send_held(0x0057);
         } else if (auto* p = std::get_if<session::ev::IpPacket>(&e)) {
             if (path_) path_->deliver(p->protocol, p->data);
         }
@@ -291,17 +362,43 @@ void Dialer::handle_events() {
 }
 
 void Dialer::on_tun(uint32_t events) {
-    if (phase_ != Phase::Running || !path_) return;
+    if (!path_) return;
     if (events & (EPOLLERR | EPOLLHUP)) {
         loop_.unwatch(tun_->fd());
+        if (default_route_) default_route_->restore();
+        default_route_.reset();
         path_.reset();
         tun_.reset();
-        sess_->disconnect(io::monotonic_now(), "interface deleted");
-        handle_events();
+        if (phase_ == Phase::Running) {
+            sess_->disconnect(io::monotonic_now(), "interface deleted");
+            handle_events();
+        } else if (cfg_.dial_on_demand && !stopping_) {
+            spdlog::warn("{}: interface deleted while waiting for traffic; making it again", cfg_.name);
+            Phase p = phase_;
+            prepare_on_demand();
+            phase_ = p;
+        }
         return;
     }
-    path_->pump([&](uint16_t proto, std::span<uint8_t> pkt) { return sess_->send_ip(proto, pkt); }, kTunBudget);
-    handle_events();
+    // Sent at once when its NCP is up; with dial-on-demand, held (what fits) until it is.
+    const bool running = phase_ == Phase::Running;
+    path_->pump(
+        [&](uint16_t proto, std::span<uint8_t> pkt) {
+            if (running && (proto == 0x0021 ? ipv4_up_ : ipv6_up_)) return sess_->send_ip(proto, pkt);
+            if (!cfg_.dial_on_demand) return false;
+            if (held_.size() >= kMaxHeldPackets) {
+                ++held_dropped_;
+                return false;
+            }
+            held_.emplace_back(proto, Bytes(pkt.begin(), pkt.end()));
+            return true;
+        },
+        kTunBudget);
+    if (running) handle_events();
+    if (phase_ == Phase::Idle && !held_.empty()) {
+        spdlog::info("{}: dial-on-demand: traffic for the tunnel, connecting", cfg_.name);
+        connect();
+    }
 }
 
 void Dialer::flush() {
@@ -330,8 +427,15 @@ void Dialer::teardown(const std::string& why) {
     if (sock_) loop_.unwatch(sock_.get());
     if (tun_) loop_.unwatch(tun_->fd());
     if (tls_ && phase_ == Phase::Running) tls_->shutdown();
+    if (default_route_) {
+        if (std::string r = default_route_->restore(); !r.empty()) spdlog::info("{}: add-default-route: {}", cfg_.name, r);
+        default_route_.reset();
+    }
     path_.reset();
     tun_.reset();  // the interface goes with its fd
+    ipv4_up_ = ipv6_up_ = false;
+    held_.clear();
+    held_dropped_ = 0;
     tls_.reset();
     sess_.reset();
     sock_.reset();
@@ -345,9 +449,11 @@ void Dialer::teardown(const std::string& why) {
         if (on_stopped_) on_stopped_();
         return;
     }
+    if (cfg_.dial_on_demand) prepare_on_demand();  // a fresh interface, waiting for traffic again
     phase_ = Phase::Waiting;
     deadline_ = io::monotonic_now() + backoff_;
-    spdlog::info("{}: {}; reconnecting in {} s", cfg_.name, why, backoff_.count() / 1000);
+    spdlog::info("{}: {}; {} in {} s", cfg_.name, why,
+                 cfg_.dial_on_demand ? "dialing again on traffic, not" : "reconnecting", backoff_.count() / 1000);
     backoff_ = std::min(backoff_ * 2, kMaxBackoff);
 }
 
@@ -367,7 +473,8 @@ void Dialer::tick(Instant now) {
     }
     if (!deadline_ || now < *deadline_) return;
     deadline_.reset();
-    if (phase_ == Phase::Waiting) connect();
+    if (phase_ == Phase::Waiting && cfg_.dial_on_demand && held_.empty()) phase_ = Phase::Idle;
+    else if (phase_ == Phase::Waiting) connect();
     else teardown(phase_ == Phase::Connecting ? "connect timeout"
                   : phase_ == Phase::Proxying ? "HTTP proxy did not answer CONNECT in time"
                                               : "TLS handshake timeout");

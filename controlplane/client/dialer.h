@@ -3,6 +3,13 @@
 // interface named after the client and configures it through netlink. After a failure or a
 // disconnect it reconnects with exponential backoff (1 s doubling to 60 s). One log line per
 // state change. Single-threaded on the EventLoop.
+//
+// add-default-route: once IPCP is up, nl::DefaultRoute points the default route at the tunnel and
+// pins a host route to the server (or proxy) through the old gateway; undone at disconnect.
+// dial-on-demand: the interface (and that default route) exist from the start with no address;
+// the first packet routed into it dials, and the packets that arrived meanwhile (up to
+// kMaxHeldPackets) are sent once the NCP is up. After a disconnect the interface is made afresh
+// and the client waits for traffic again (no more often than the backoff allows).
 #pragma once
 
 #include <memory>
@@ -18,6 +25,7 @@
 #include "controlplane/tls/tls_context.h"
 #include "controlplane/tls/tls_session.h"
 #include "dataplane/tun_forwarder.h"
+#include "netlink/default_route.h"
 #include "netlink/nl_socket.h"
 #include "netlink/session_link.h"
 
@@ -35,7 +43,7 @@ public:
     void tick(Instant now);
 
 private:
-    enum class Phase { Waiting, Connecting, Proxying, Handshaking, Running, Stopped };
+    enum class Phase { Idle, Waiting, Connecting, Proxying, Handshaking, Running, Stopped };
     void connect();
     void on_socket(uint32_t events);
     void proxy_step();
@@ -46,6 +54,9 @@ private:
     void flush();
     void teardown(const std::string& why);
     bool bring_up_interface(uint16_t mtu);
+    void prepare_on_demand();
+    void add_default_route(const in_addr& server);
+    void send_held(uint16_t protocol);
     void set_interest(bool write);
 
     config::ClientConfig cfg_;
@@ -68,6 +79,10 @@ private:
     bool want_write_ = false;
     std::optional<nl::SessionLink> tun_;
     std::unique_ptr<dp::TunForwarder> path_;
+    std::optional<nl::DefaultRoute> default_route_;
+    bool ipv4_up_ = false, ipv6_up_ = false;
+    std::vector<std::pair<uint16_t, Bytes>> held_;  // dial-on-demand: packets before the NCP is up
+    uint64_t held_dropped_ = 0;
     std::optional<Instant> deadline_;  // reconnect time, or connect/handshake timeout
     Duration backoff_{1000};
     std::function<void()> on_stopped_;

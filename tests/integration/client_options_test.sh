@@ -67,6 +67,59 @@ e2e_wait 10 "grep -q 'HTTP proxy requires authentication (40[17] .*): give user:
 e2e_stop "$bad"
 e2e_stop "$E2E_SERVER_PID"
 
+# A server address that is not on the client's link: the client reaches it through a gateway
+# (the server namespace routes), as a real client reaches a concentrator.
+REMOTE=198.18.254.1
+ip -n "$E2E-s" addr add "$REMOTE/32" dev lo
+ip -n "$E2E-s" addr add 198.18.253.1/32 dev lo   # "the internet" behind the concentrator
+ip netns exec "$E2E-s" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+ip -n "$E2E-c" route add default via "$E2E_SRV"
+default_before=$(ip -n "$E2E-c" route show default)
+
+e2e_log "add-default-route: default through the tunnel, host route to the server kept, restored at the end"
+E2E_LISTEN=$REMOTE e2e_server_config server
+e2e_start_server
+E2E_CONNECT_TO=$REMOTE e2e_start_client defroute "${alice[@]}" --add-default-route true --keepalive-timeout disabled
+defroute=$E2E_CLIENT_PID
+e2e_wait 10 "grep -q 'add-default-route: default dev sstp-out1' '$E2E_DIR/defroute.log'" || e2e_fail "no default route message"
+ip -n "$E2E-c" route show default | grep -q "^default dev sstp-out1" || e2e_fail "default route not through the tunnel: $(ip -n "$E2E-c" route show default)"
+[ "$(ip -n "$E2E-c" route show default | wc -l)" -eq 1 ] || e2e_fail "the old default route is still there beside ours"
+ip -n "$E2E-c" route show "$REMOTE" | grep -q "via $E2E_SRV dev $E2E-c0" || e2e_fail "host route to the server missing"
+ip -n "$E2E-c" route get 198.18.253.1 | grep -q "dev sstp-out1" || e2e_fail "traffic does not go into the tunnel"
+sleep 4  # longer than the server's keepalive (3 s): the client without keepalive still answers echoes
+ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.18.253.1 >/dev/null || e2e_fail "no traffic through the default route"
+grep -q "connected:" "$E2E_DIR/defroute.log" && [ "$(grep -c 'connected:' "$E2E_DIR/defroute.log")" -eq 1 ] \
+    || e2e_fail "session did not stay up with keepalive-timeout = disabled"
+e2e_stop "$defroute" || e2e_fail "client did not stop"
+grep -q "restored default via $E2E_SRV dev $E2E-c0" "$E2E_DIR/defroute.log" || e2e_fail "no restore message"
+[ "$(ip -n "$E2E-c" route show default)" = "$default_before" ] || e2e_fail "default route not restored: $(ip -n "$E2E-c" route show default)"
+[ -z "$(ip -n "$E2E-c" route show "$REMOTE")" ] || e2e_fail "host route to the server left behind"
+
+e2e_log "dial-on-demand: interface up at once, connects on the first packet, which is delivered"
+calls_before=$(e2e_count 'connection from' "$E2E_DIR/server.log")
+E2E_CONNECT_TO=$REMOTE e2e_start_client dod "${alice[@]}" --dial-on-demand true
+dod=$E2E_CLIENT_PID
+e2e_wait 5 "grep -q 'dial-on-demand: interface sstp-out1 up' '$E2E_DIR/dod.log'" || e2e_fail "interface not made at start"
+ip -n "$E2E-c" link show sstp-out1 | grep -q "UP" || e2e_fail "interface not up"
+sleep 1
+[ "$(e2e_count 'connection from' "$E2E_DIR/server.log")" -eq "$calls_before" ] || e2e_fail "dialed without traffic"
+ip -n "$E2E-c" route add 198.18.253.1/32 dev sstp-out1
+ip netns exec "$E2E-s" python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('198.18.253.1', 9999)); s.settimeout(20)
+open(sys.argv[1], 'wb').write(s.recvfrom(100)[0])" "$E2E_DIR/dod.got" &
+E2E_PIDS+=($!)
+sleep 0.3
+ip netns exec "$E2E-c" python3 -c "
+import socket
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'first packet', ('198.18.253.1', 9999))"
+e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/dod.log'" || e2e_fail "traffic did not dial"
+e2e_wait 5 "[ -s '$E2E_DIR/dod.got' ]" || e2e_fail "the packet that dialed was not delivered"
+[ "$(cat "$E2E_DIR/dod.got")" = "first packet" ] || e2e_fail "wrong payload delivered"
+grep -q "dial-on-demand: sent 1 of 1 IPv4 packets held" "$E2E_DIR/dod.log" || e2e_fail "held packet not reported"
+e2e_stop "$dod"
+e2e_stop "$E2E_SERVER_PID"
+
 e2e_log "mrru: a 1500-byte packet crosses a 1400-byte link, fragmented and reassembled (RFC 1990)"
 e2e_server_config server "mrru = 1600
 max-mtu = 1400

@@ -81,7 +81,7 @@ private-key = \"$E2E_DIR/$1.key\""
     fi
     cat > "$E2E_DIR/ksstpd.toml" <<TOML
 [sstp-server]
-listen = ["$E2E_SRV"]
+listen = ["${E2E_LISTEN:-$E2E_SRV}"]
 port = 443
 $tls
 keepalive-timeout = 3
