@@ -100,7 +100,10 @@ std::vector<config::ClientConfig> apply_flags(const std::string& config_path,
     root.insert("sstp-client", toml::array{std::move(entry)});
     std::ostringstream text;
     text << root;
-    return config::load_string(text.str(), config_path.empty() ? "command line" : config_path + " + flags").clients;
+    const std::string origin = config_path.empty() ? "command line" : config_path + " + flags";
+    config::Config c = config::load_string(text.str(), origin);
+    config::check_named_files(c, origin);
+    return c.clients;
 }
 
 }  // namespace

@@ -91,8 +91,18 @@ struct ClientConfig {
     bool disabled = false;
 };
 
+// A file a key names; load_file() checks it exists (and is executable for hooks) so a typo is
+// refused with the key's line, before the daemon starts.
+struct FileRef {
+    std::string path;
+    uint32_t line = 0;
+    std::string key;  // as in error messages: "[sstp-server] certificate"
+    bool executable = false;
+};
+
 struct Config {
     std::optional<ServerConfig> server;  // present when [sstp-server] is
+    std::vector<FileRef> files;
     std::map<std::string, Profile> profiles;
     std::vector<Secret> secrets;
     std::map<std::string, PoolConfig> pools;

@@ -1,14 +1,19 @@
 // TOML -> Config with validation; see config_loader.h.
-#include "controlplane/sstp/http_connect.h"
 #include "controlplane/config/config_loader.h"
 
 #include <arpa/inet.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
+
+#include "controlplane/sstp/http_connect.h"
 
 namespace ksstp::config {
 
@@ -41,6 +46,14 @@ constexpr uint16_t kMaxMtu = 4087;   // SSTP packet limit (reference/sstp.md 9)
 class Reader {
 public:
     explicit Reader(std::string file) : file_(std::move(file)) {}
+
+    // Remembers the file named by key `k` of `t` for load_file()'s existence check.
+    void file_ref(const toml::table& t, const std::string& sec, std::string_view k, const std::string& path, Config& c,
+                  bool executable = false) const {
+        if (path.empty() || path == "none") return;
+        const toml::node* n = t.get(k);
+        c.files.push_back({path, n ? uint32_t(n->source().begin.line) : 0, sec + " " + std::string(k), executable});
+    }
 
     [[noreturn]] void fail(const toml::node* n, const std::string& key, const std::string& what) const {
         uint32_t line = n ? uint32_t(n->source().begin.line) : 0;
@@ -173,6 +186,12 @@ void read_server(const Reader& r, const toml::table& t, Config& c) {
         r.fail(r.node(t, "verify-client-certificate"), sec + " verify-client-certificate",
                "needs ca-certificate to verify clients against");
     s.tls_version = read_tls_version(r, t, sec);
+    if (s.certificate == "none" && s.tls_version == TlsVersion::Only13)
+        r.fail(r.node(t, "tls-version"), sec + " tls-version",
+               "certificate = \"none\" needs TLS 1.2 (anonymous key exchange), but this is only-1.3");
+    r.file_ref(t, sec, "certificate", s.certificate, c);
+    r.file_ref(t, sec, t.contains("private-key") ? "private-key" : "certificate", s.private_key, c);
+    r.file_ref(t, sec, "ca-certificate", s.ca_certificate, c);
     s.pfs = r.get_bool(t, sec, "pfs", false);
     s.authentication = read_auth(r, t, sec);
     s.default_profile = r.get_string(t, sec, "default-profile", s.default_profile);
@@ -220,6 +239,8 @@ void read_profile(const Reader& r, const std::string& name, const toml::table& t
     p.change_tcp_mss = r.get_bool(t, sec, "change-tcp-mss", true);
     p.on_up = r.get_string(t, sec, "on-up", "");
     p.on_down = r.get_string(t, sec, "on-down", "");
+    r.file_ref(t, sec, "on-up", p.on_up, c, true);
+    r.file_ref(t, sec, "on-down", p.on_down, c, true);
     c.profiles[name] = std::move(p);
 }
 
@@ -320,6 +341,9 @@ void read_client(const Reader& r, size_t index, const toml::table& t, Config& c)
     cl.authentication = read_auth(r, t, sec);
     cl.pfs = r.get_bool(t, sec, "pfs", false);
     cl.tls_version = read_tls_version(r, t, sec);
+    r.file_ref(t, sec, "certificate", cl.certificate, c);
+    r.file_ref(t, sec, "private-key", cl.private_key, c);
+    r.file_ref(t, sec, "ca-certificate", cl.ca_certificate, c);
     cl.max_mtu = uint16_t(r.get_int(t, sec, "max-mtu", kMinMtu, kMaxMtu, 1500));
     cl.max_mru = uint16_t(r.get_int(t, sec, "max-mru", kMinMtu, kMaxMtu, 1500));
     auto mrru = r.get_int_or_disabled(t, sec, "mrru", 1500, 16384, std::nullopt);
@@ -412,7 +436,18 @@ Config load_file(const std::string& path) {
     if (!in) throw ConfigError(path, 0, "file", "cannot be read");
     std::stringstream ss;
     ss << in.rdbuf();
-    return load_string(ss.str(), path);
+    Config c = load_string(ss.str(), path);
+    check_named_files(c, path);
+    return c;
+}
+
+void check_named_files(const Config& c, const std::string& origin) {
+    for (const FileRef& f : c.files) {
+        if (::access(f.path.c_str(), R_OK) != 0)
+            throw ConfigError(origin, f.line, f.key, "cannot read \"" + f.path + "\": " + std::strerror(errno));
+        if (f.executable && ::access(f.path.c_str(), X_OK) != 0)
+            throw ConfigError(origin, f.line, f.key, "\"" + f.path + "\" is not executable");
+    }
 }
 
 }  // namespace ksstp::config

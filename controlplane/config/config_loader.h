@@ -26,7 +26,11 @@ private:
     std::string key_;
 };
 
+// Reads and validates `path`, then check_named_files().
 Config load_file(const std::string& path);
+// The files the configuration names (certificates, keys, CAs, hook scripts) exist and are
+// readable, hooks executable; ConfigError with the naming key's line otherwise.
+void check_named_files(const Config& c, const std::string& origin);
 // `origin` names the source in error messages (a path, or e.g. "<test>").
 Config load_string(std::string_view toml, const std::string& origin);
 

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <fstream>
 
@@ -154,6 +156,10 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"bad_listen", "[sstp-server]\ncertificate = \"none\"\nlisten = [\"198.18.0.300\"]\n", 3, "[sstp-server] listen",
             "not an IP address"},
         Bad{"syntax", "[sstp-server\ncertificate = \"none\"\n", 1, "syntax", ""},
+        Bad{"anonymous_needs_tls12", "[sstp-server]\ncertificate = \"none\"\ntls-version = \"only-1.3\"\n", 3,
+            "[sstp-server] tls-version", "needs TLS 1.2"},
+        Bad{"proxy_without_port", "[[sstp-client]]\nname = \"c\"\nconnect-to = \"h\"\nuser = \"u\"\npassword = \"p\"\n"
+            "http-proxy = \"proxy.example.net\"\n", 6, "[[sstp-client]] c http-proxy", "no proxy port"},
         Bad{"verify_client_without_ca", "[sstp-server]\ncertificate = \"none\"\nverify-client-certificate = true\n", 3,
             "[sstp-server] verify-client-certificate", "needs ca-certificate"}),
     [](const auto& p) { return std::string(p.param.name); });
@@ -174,6 +180,47 @@ TEST(ConfigLoader, KeepaliveAndMrruAcceptDisabledOrNumbers) {
     Config c = load_string("[sstp-server]\ncertificate = \"none\"\nkeepalive-timeout = \"disabled\"\nmrru = 1600\n", "<test>");
     EXPECT_FALSE(c.server->keepalive_timeout.has_value());
     EXPECT_EQ(c.server->mrru, 1600);
+}
+
+// load_file() checks the files the configuration names, with the naming key's line.
+struct NamedFiles : ::testing::Test {
+    std::string dir = ::testing::TempDir();
+    std::string write(const std::string& name, const std::string& text) {
+        std::string path = dir + name;
+        std::ofstream(path) << text;
+        return path;
+    }
+    void expect_error(const std::string& toml, uint32_t line, const std::string& key, const std::string& what) {
+        std::string path = write("ksstp-named-files.toml", toml);
+        try {
+            load_file(path);
+            FAIL() << "accepted: " << toml;
+        } catch (const ConfigError& e) {
+            EXPECT_EQ(e.line(), line) << e.what();
+            EXPECT_EQ(e.key(), key) << e.what();
+            EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+        }
+    }
+};
+
+TEST_F(NamedFiles, MissingCertificateKeyOrCaIsRefusedWithItsLine) {
+    expect_error("[sstp-server]\ncertificate = \"/nonexistent/server.pem\"\n", 2, "[sstp-server] certificate",
+                 "cannot read \"/nonexistent/server.pem\": No such file or directory");
+    std::string cert = write("ksstp-cert.pem", "x");
+    expect_error("[sstp-server]\ncertificate = \"" + cert + "\"\nprivate-key = \"/nonexistent/k.pem\"\n", 3,
+                 "[sstp-server] private-key", "cannot read");
+    expect_error("[[sstp-client]]\nname = \"c\"\nconnect-to = \"h\"\nuser = \"u\"\npassword = \"p\"\n"
+                 "ca-certificate = \"/nonexistent/ca.pem\"\n", 6, "[[sstp-client]] c ca-certificate", "cannot read");
+}
+
+TEST_F(NamedFiles, HookMustBeExecutable) {
+    std::string script = write("ksstp-hook.sh", "#!/bin/sh\n");
+    ::chmod(script.c_str(), 0644);
+    expect_error("[sstp-server]\ncertificate = \"none\"\n[ppp.profile.p]\n\non-up = \"" + script + "\"\n", 5,
+                 "[ppp.profile.p] on-up", "is not executable");
+    ::chmod(script.c_str(), 0755);
+    std::string path = write("ksstp-named-files.toml", "[sstp-server]\ncertificate = \"none\"\n[ppp.profile.p]\non-up = \"" + script + "\"\n");
+    EXPECT_EQ(load_file(path).profiles.at("p").on_up, script);
 }
 
 TEST(ConfigLoader, MissingFileIsAClearError) {
