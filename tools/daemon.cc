@@ -11,11 +11,12 @@
 
 namespace ksstp::tools {
 
-void handle_stop_signals(io::EventLoop& loop, std::function<void()> stop) {
+void handle_stop_signals(io::EventLoop& loop, std::function<void()> stop, std::function<void()> reload) {
     auto stopping = std::make_shared<bool>(false);
-    loop.handle_signals([stop = std::move(stop), stopping](int signo) {
+    loop.handle_signals([stop = std::move(stop), reload = std::move(reload), stopping](int signo) {
         if (signo == SIGHUP) {
-            spdlog::warn("cfg: SIGHUP received; this version cannot reload, configuration unchanged");
+            if (reload && !*stopping) reload();
+            else spdlog::warn("cfg: SIGHUP received; nothing to reload");
             return;
         }
         if (*stopping) return;

@@ -1,5 +1,5 @@
 // What ksstpd and ksstpc share around their event loop: the signal policy (SIGTERM/SIGINT stop
-// once, SIGHUP is logged until reload exists) and the mapping of start-up exceptions to the exit
+// once, SIGHUP reloads) and the mapping of start-up exceptions to the exit
 // codes of SPEC 2 (2: bad configuration, 1: runtime failure).
 #pragma once
 
@@ -10,7 +10,8 @@
 
 namespace ksstp::tools {
 
-void handle_stop_signals(io::EventLoop& loop, std::function<void()> stop);
+// SIGTERM/SIGINT call `stop` once; SIGHUP calls `reload` (logged and ignored when there is none).
+void handle_stop_signals(io::EventLoop& loop, std::function<void()> stop, std::function<void()> reload = {});
 // Runs `body` (which runs the loop); returns the process exit code.
 int run_daemon(const std::string& program, const std::function<void()>& body);
 

@@ -14,6 +14,7 @@
 #include "controlplane/client/dialer.h"
 #include "controlplane/config/config_loader.h"
 #include "controlplane/io/event_loop.h"
+#include "controlplane/io/mgmt_socket.h"
 #include "controlplane/io/log.h"
 #include "tools/build_info.h"
 #include "tools/daemon.h"
@@ -115,6 +116,9 @@ int main(int argc, char** argv) {
     app.add_flag("--version", version, "print the version and the libraries in use, then exit");
     app.add_option("--config", config_path, "TOML configuration file with [[sstp-client]] entries (SPEC 3)");
     app.add_option("--log-level", log_level, "error | warning | info | debug")->capture_default_str();
+    std::optional<std::string> mgmt_socket;
+    app.add_option("--management-socket", mgmt_socket,
+                   "management socket for ksstpctl (default: [management] socket, else /run/ksstpc.sock; \"\" = off)");
     std::map<std::string, std::optional<std::string>> flags;
     for (const ClientKey& k : kClientKeys) app.add_option(std::string("--") + k.key, flags[k.key], k.help);
     try {
@@ -133,11 +137,16 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::vector<config::ClientConfig> clients;
+    std::optional<std::string> configured_socket;
     try {
         bool any_flag = false;
         for (const auto& [k, v] : flags) any_flag |= v.has_value();
         // Load the file alone first: its own errors name its own lines.
-        if (!config_path.empty()) clients = config::load_file(config_path).clients;
+        if (!config_path.empty()) {
+            config::Config file = config::load_file(config_path);
+            clients = std::move(file.clients);
+            configured_socket = file.management_socket;
+        }
         if (any_flag) clients = apply_flags(config_path, flags);
         std::erase_if(clients, [](const config::ClientConfig& c) { return c.disabled; });
     } catch (const config::ConfigError& e) {
@@ -166,11 +175,38 @@ int main(int argc, char** argv) {
             for (auto& x : dialers) x->tick(now);
         });
         tools::handle_stop_signals(loop, [&] {
+            // Disabled clients are stopped already; wait only for the others.
+            running = 0;
+            for (auto& x : dialers) running += x->enabled() ? 1 : 0;
+            if (running == 0) loop.stop();
             for (auto& x : dialers)
-                x->stop([&] {
-                    if (--running == 0) loop.stop();
-                });
+                if (x->enabled())
+                    x->stop([&] {
+                        if (--running == 0) loop.stop();
+                    });
         });
+        // Management (SPEC 6): client print / enable / disable.
+        std::optional<std::string> path = mgmt_socket ? mgmt_socket : configured_socket;
+        std::unique_ptr<io::MgmtSocket> mgmt = io::open_management(
+            loop, path, "/run/ksstpc.sock", [&](const mgmt::Request& r) -> nlohmann::json {
+                if (r.command == "client print") {
+                    nlohmann::json a = nlohmann::json::array();
+                    for (auto& x : dialers) a.push_back(x->status());
+                    return a;
+                }
+                if (r.command == "client enable" || r.command == "client disable") {
+                    auto it = r.args.find("name");
+                    if (it == r.args.end()) throw mgmt::Refused("missing argument name");
+                    for (auto& x : dialers)
+                        if (x->name() == it->second) {
+                            if (r.command == "client enable") x->enable();
+                            else x->disable();
+                            return x->status();
+                        }
+                    throw mgmt::Refused("no client named \"" + it->second + "\"");
+                }
+                throw mgmt::Refused("unknown command \"" + r.command + "\" (client print, client enable, client disable)");
+            });
         for (auto& x : dialers) x->start();
         loop.run();
     });

@@ -51,8 +51,11 @@ int main(int argc, char** argv) {
     }
     return ksstp::tools::run_daemon("ksstpd", [&] {
         ksstp::io::EventLoop loop;
-        ksstp::server::Concentrator server(std::move(cfg), loop);
-        ksstp::tools::handle_stop_signals(loop, [&] { server.shutdown(); });
+        ksstp::server::Concentrator server(std::move(cfg), config_path, loop);
+        ksstp::tools::handle_stop_signals(loop, [&] { server.shutdown(); }, [&] {
+            spdlog::info("cfg: SIGHUP: reloading {}", config_path);
+            server.reload();
+        });
         loop.run();
     });
 }

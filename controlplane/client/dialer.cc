@@ -255,6 +255,7 @@ void Dialer::drive() {
                          "open to man-in-the-middle", cfg_.name);
         else if (!ti.verify_text.empty())
             spdlog::warn("{}: server certificate: {} (verify-server-certificate = no: continuing)", cfg_.name, ti.verify_text);
+        tls_version_ = ti.version;
         spdlog::info("{}: TLS established: {} {} kTLS tx {} rx {}", cfg_.name, ti.version, ti.cipher,
                      ti.ktls_tx ? "on" : "off", ti.ktls_rx ? "on" : "off");
         session::ClientSessionConfig sc;
@@ -327,6 +328,8 @@ void Dialer::handle_events() {
             if (auto r = tun_->add_ipv4(*nl_, v4->ipcp.local, v4->ipcp.remote); !r)
                 spdlog::error("{}: {}", cfg_.name, r.error());
             backoff_ = Duration{1000};
+            v4_ = v4->ipcp;
+            connected_at_ = now;
             spdlog::info("{}: connected: {} -> {} mtu {}{}", cfg_.name, ppp::ipv4_to_string(v4->ipcp.local),
                          ppp::ipv4_to_string(v4->ipcp.remote), v4->mtu,
                          v4->ipcp.dns1 ? ", dns " + ppp::ipv4_to_string(*v4->ipcp.dns1) : std::string());
@@ -434,6 +437,9 @@ void Dialer::teardown(const std::string& why) {
     path_.reset();
     tun_.reset();  // the interface goes with its fd
     ipv4_up_ = ipv6_up_ = false;
+    v4_.reset();
+    connected_at_.reset();
+    tls_version_.clear();
     held_.clear();
     held_dropped_ = 0;
     tls_.reset();
@@ -489,6 +495,44 @@ void Dialer::stop(std::function<void()> on_stopped) {
         return;
     }
     teardown("stopping");
+}
+
+nlohmann::json Dialer::status() const {
+    static const char* const names[] = {"waiting-for-traffic", "waiting", "connecting", "proxy", "tls",
+                                        "connected", "disabled"};
+    const char* state = names[size_t(phase_)];
+    if (phase_ == Phase::Running && !ipv4_up_ && !ipv6_up_) state = "ppp";
+    nlohmann::json j{{"name", cfg_.name},
+                     {"state", state},
+                     {"connect-to", cfg_.connect_to},
+                     {"user", cfg_.user},
+                     {"local-address", v4_ ? ppp::ipv4_to_string(v4_->local) : ""},
+                     {"remote-address", v4_ ? ppp::ipv4_to_string(v4_->remote) : ""},
+                     {"interface", tun_ ? tun_->name() : ""},
+                     {"uptime-s", connected_at_ ? (io::monotonic_now() - *connected_at_).count() / 1000 : 0},
+                     {"tls-version", tls_version_}};
+    const dp::PathCounters z{};
+    const dp::PathCounters& pc = path_ ? path_->counters() : z;
+    j["rx-bytes"] = pc.rx_bytes;
+    j["tx-bytes"] = pc.tx_bytes;
+    j["rx-packets"] = pc.rx_packets;
+    j["tx-packets"] = pc.tx_packets;
+    return j;
+}
+
+void Dialer::enable() {
+    if (phase_ != Phase::Stopped) return;
+    stopping_ = false;
+    on_stopped_ = nullptr;
+    backoff_ = Duration{1000};
+    spdlog::info("{}: enabled", cfg_.name);
+    start();
+}
+
+void Dialer::disable() {
+    if (phase_ == Phase::Stopped) return;
+    spdlog::info("{}: disabled", cfg_.name);
+    stop(nullptr);
 }
 
 }  // namespace ksstp::client

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -41,6 +42,12 @@ public:
     void stop(std::function<void()> on_stopped);
     std::optional<Instant> next_deadline() const;
     void tick(Instant now);
+    // ksstpctl client print / enable / disable (SPEC 6).
+    nlohmann::json status() const;
+    const std::string& name() const { return cfg_.name; }
+    bool enabled() const { return phase_ != Phase::Stopped; }
+    void enable();   // a stopped (disabled) client starts again
+    void disable();  // disconnects cleanly and stays stopped
 
 private:
     enum class Phase { Idle, Waiting, Connecting, Proxying, Handshaking, Running, Stopped };
@@ -87,6 +94,9 @@ private:
     Duration backoff_{1000};
     std::function<void()> on_stopped_;
     bool stopping_ = false;
+    std::string tls_version_;
+    std::optional<ppp::IpcpResult> v4_;
+    std::optional<Instant> connected_at_;
 };
 
 }  // namespace ksstp::client

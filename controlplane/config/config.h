@@ -59,6 +59,7 @@ struct Secret {
     std::string profile;          // empty = the server's default-profile
     std::optional<pool::Ipv4> local_address;
     std::optional<pool::Ipv4> remote_address;
+    bool from_secrets_file = false;  // managed by ksstpctl (written back to [ppp] secrets-file)
 };
 
 struct PoolConfig {
@@ -107,6 +108,9 @@ struct Config {
     std::vector<Secret> secrets;
     std::map<std::string, PoolConfig> pools;
     std::vector<ClientConfig> clients;
+    std::string secrets_file;                      // [ppp] secrets-file ("" = none)
+    std::optional<std::string> management_socket;  // [management] socket; nullopt = the daemon's default, "" = off
+    std::string metrics_listen;                    // [metrics] listen ("" = off), "address:port"
 
     const Secret* find_secret(std::string_view user) const;
 };

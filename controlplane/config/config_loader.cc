@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,28 @@
 #include "controlplane/sstp/http_connect.h"
 
 namespace ksstp::config {
+
+std::optional<std::pair<std::string, uint16_t>> split_listen(std::string_view s) {
+    std::string host;
+    std::string_view port;
+    if (!s.empty() && s[0] == '[') {
+        size_t close = s.find(']');
+        if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':') return std::nullopt;
+        host = std::string(s.substr(1, close - 1));
+        port = s.substr(close + 2);
+    } else {
+        size_t colon = s.rfind(':');
+        if (colon == std::string_view::npos || s.find(':') != colon) return std::nullopt;
+        host = std::string(s.substr(0, colon));
+        port = s.substr(colon + 1);
+    }
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, host.c_str(), buf) != 1 && inet_pton(AF_INET6, host.c_str(), buf) != 1) return std::nullopt;
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+    unsigned long p = std::stoul(std::string(port));
+    if (p == 0 || p > 65535) return std::nullopt;
+    return std::make_pair(host, uint16_t(p));
+}
 
 const char* to_string(TlsVersion v) {
     switch (v) {
@@ -36,7 +59,8 @@ ConfigError::ConfigError(std::string file, uint32_t line, std::string key, std::
     : std::runtime_error(file + ":" + std::to_string(line) + ": " + key + ": " + what),
       file_(std::move(file)),
       line_(line),
-      key_(std::move(key)) {}
+      key_(std::move(key)),
+      detail_(std::move(what)) {}
 
 namespace {
 
@@ -257,6 +281,8 @@ void read_secret(const Reader& r, size_t index, const toml::table& t, Config& c)
     if (s.service != "sstp" && s.service != "any")
         r.fail(r.node(t, "service"), sec + " service", "expected sstp or any, got \"" + s.service + "\"");
     s.profile = r.get_string(t, sec, "profile", "");
+    if (!s.profile.empty() && !c.profiles.count(s.profile))
+        r.fail(r.node(t, "profile"), sec + " profile", "no profile named \"" + s.profile + "\"");
     if (auto v = r.get_string(t, sec, "local-address", ""); !v.empty())
         s.local_address = read_ipv4(r, r.node(t, "local-address"), sec + " local-address", v);
     if (auto v = r.get_string(t, sec, "remote-address", ""); !v.empty())
@@ -373,7 +399,7 @@ void each_array_table(const Reader& r, const toml::table& parent, std::string_vi
 Config read(const toml::table& root, const std::string& origin) {
     Reader r(origin);
     Config c;
-    r.check_keys(root, "top level", {"sstp-server", "ppp", "ip", "sstp-client"});
+    r.check_keys(root, "top level", {"sstp-server", "ppp", "ip", "sstp-client", "management", "metrics"});
     if (const toml::node* ip = root.get("ip")) {
         const toml::table& t = r.table_of(*ip, "[ip]");
         r.check_keys(t, "[ip]", {"pool"});
@@ -384,7 +410,7 @@ Config read(const toml::table& root, const std::string& origin) {
     c.profiles["default-encryption"] = Profile{"default-encryption", {}, {}, {}, false, true, {}, {}};
     if (const toml::node* ppp = root.get("ppp")) {
         const toml::table& t = r.table_of(*ppp, "[ppp]");
-        r.check_keys(t, "[ppp]", {"profile", "secret"});
+        r.check_keys(t, "[ppp]", {"profile", "secret", "secrets-file"});
         each_table(r, t, "profile", "[ppp.profile]",
                    [&](const std::string& name, const toml::table& pt) { read_profile(r, name, pt, c); });
         for (auto& [name, p] : c.profiles) {
@@ -399,14 +425,20 @@ Config read(const toml::table& root, const std::string& origin) {
         }
         each_array_table(r, t, "secret", "[[ppp.secret]]",
                          [&](size_t i, const toml::table& st) { read_secret(r, i, st, c); });
-        size_t i = 0;
-        for (const auto& s : c.secrets) {
-            if (!s.profile.empty() && !c.profiles.count(s.profile)) {
-                const toml::node* sn = t.get("secret")->as_array()->get(i);
-                r.fail(sn, "[[ppp.secret]] " + s.name + " profile", "no profile named \"" + s.profile + "\"");
-            }
-            ++i;
-        }
+        c.secrets_file = r.get_string(t, "[ppp]", "secrets-file", "");
+    }
+    if (const toml::node* m = root.get("management")) {
+        const toml::table& t = r.table_of(*m, "[management]");
+        r.check_keys(t, "[management]", {"socket"});
+        c.management_socket = r.get_string(t, "[management]", "socket", "");
+    }
+    if (const toml::node* m = root.get("metrics")) {
+        const toml::table& t = r.table_of(*m, "[metrics]");
+        r.check_keys(t, "[metrics]", {"listen"});
+        c.metrics_listen = r.get_string(t, "[metrics]", "listen", "");
+        if (!c.metrics_listen.empty() && !split_listen(c.metrics_listen))
+            r.fail(t.get("listen"), "[metrics] listen", "expected address:port (IPv6 as [address]:port), got \"" +
+                                                             c.metrics_listen + "\"");
     }
     if (const toml::node* srv = root.get("sstp-server")) {
         const toml::table& t = r.table_of(*srv, "[sstp-server]");
@@ -438,7 +470,107 @@ Config load_file(const std::string& path) {
     ss << in.rdbuf();
     Config c = load_string(ss.str(), path);
     check_named_files(c, path);
+    load_secrets_file(c);
     return c;
+}
+
+void load_secrets_file(Config& c) {
+    if (c.secrets_file.empty()) return;
+    std::ifstream in(c.secrets_file);
+    if (!in) {
+        if (errno == ENOENT) return;  // created by the first `ksstpctl secret add`
+        throw ConfigError(c.secrets_file, 0, "file", std::string("cannot be read: ") + std::strerror(errno));
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    toml::table root;
+    try {
+        root = toml::parse(ss.str(), c.secrets_file);
+    } catch (const toml::parse_error& e) {
+        throw ConfigError(c.secrets_file, uint32_t(e.source().begin.line), "syntax", std::string(e.description()));
+    }
+    Reader r(c.secrets_file);
+    r.check_keys(root, "top level", {"ppp"});
+    if (const toml::node* ppp = root.get("ppp")) {
+        const toml::table& t = r.table_of(*ppp, "[ppp]");
+        r.check_keys(t, "[ppp]", {"secret"});
+        size_t first = c.secrets.size();
+        each_array_table(r, t, "secret", "[[ppp.secret]]",
+                         [&](size_t i, const toml::table& st) { read_secret(r, i, st, c); });
+        for (size_t i = first; i < c.secrets.size(); ++i) c.secrets[i].from_secrets_file = true;
+    }
+}
+
+Secret secret_from_args(const Config& c, const std::map<std::string, std::string>& args, const std::string& origin) {
+    toml::table t;
+    for (const auto& [k, v] : args) t.insert(k, v);
+    Config probe;
+    probe.profiles = c.profiles;
+    for (const Secret& s : c.secrets) probe.secrets.push_back(s);  // for the duplicate check
+    read_secret(Reader(origin), 0, t, probe);
+    Secret s = probe.secrets.back();
+    s.from_secrets_file = true;
+    return s;
+}
+
+std::string render_secrets_file(const Config& c) {
+    toml::array list;
+    for (const Secret& s : c.secrets) {
+        if (!s.from_secrets_file) continue;
+        toml::table t;
+        t.insert("name", s.name);
+        t.insert("password", s.password);
+        if (s.service != "any") t.insert("service", s.service);
+        if (!s.profile.empty()) t.insert("profile", s.profile);
+        if (s.local_address) t.insert("local-address", pool::format_ipv4(*s.local_address));
+        if (s.remote_address) t.insert("remote-address", pool::format_ipv4(*s.remote_address));
+        list.push_back(std::move(t));
+    }
+    toml::table ppp;
+    ppp.insert("secret", std::move(list));
+    toml::table root;
+    root.insert("ppp", std::move(ppp));
+    std::ostringstream out;
+    out << "# Managed by ksstpctl (secret add/set/remove): edits here are read at start and on reload.\n";
+    out << toml::toml_formatter(root) << "\n";
+    return out.str();
+}
+
+void save_secrets_file(const Config& c) {
+    if (c.secrets_file.empty()) throw std::runtime_error("no [ppp] secrets-file is configured");
+    const std::string& path = c.secrets_file;
+    const std::string text = render_secrets_file(c);
+    auto fail_errno = [&](const std::string& what) {
+        throw std::runtime_error(what + " " + path + ": " + std::strerror(errno));
+    };
+    std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/'));
+    if (dir.empty()) dir = path.find('/') == 0 ? "/" : ".";
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) fail_errno("cannot create a temporary file beside");
+    size_t off = 0;
+    while (off < text.size()) {
+        ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+        if (n <= 0) {
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            fail_errno("cannot write");
+        }
+        off += size_t(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        ::unlink(tmp.c_str());
+        fail_errno("cannot flush");
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        ::unlink(tmp.c_str());
+        fail_errno("cannot replace");
+    }
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);  // the rename itself survives a power cut
+        ::close(dfd);
+    }
 }
 
 void check_named_files(const Config& c, const std::string& origin) {

@@ -1,5 +1,6 @@
 // ksstpd control plane; see concentrator.h.
 #include "controlplane/server/concentrator.h"
+#include "controlplane/server/connection.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -31,32 +32,9 @@ constexpr Duration kShutdownGrace{8'000};  // PPP terminate (<= 6 s) + disconnec
 constexpr size_t kTunBudget = 64;          // packets per TUN wake-up, so no session starves others
 }  // namespace
 
-struct Concentrator::Conn {
-    uint64_t id = 0;
-    Fd sock;
-    std::string caller;
-    std::optional<tls::TlsSession> tls;
-    bool tls_done = false;
-    Lease lease;
-    std::string addr_why;
-    std::unique_ptr<SessionAddresses> assigner;
-    std::unique_ptr<session::ServerSession> sess;
-    Bytes out;
-    size_t out_off = 0;
-    std::optional<nl::SessionLink> tun;
-    std::unique_ptr<dp::TunForwarder> path;
-    std::optional<ppp::IpcpResult> v4;
-    std::optional<ppp::Ipv6cpResult> v6;
-    bool v6_configured = false;
-    uint16_t mtu = 1500;
-    std::string user;
-    bool want_write = false;
-    bool up_hook_ran = false;  // on-down only follows an on-up
-    bool clamp_mss = false;    // profile change-tcp-mss
-};
 
-Concentrator::Concentrator(config::Config cfg, io::EventLoop& loop)
-    : cfg_(std::move(cfg)), loop_(loop), creds_(cfg_), plan_(cfg_) {
+Concentrator::Concentrator(config::Config cfg, std::string config_path, io::EventLoop& loop)
+    : cfg_(std::move(cfg)), loop_(loop), creds_(cfg_), plan_(cfg_), config_path_(std::move(config_path)) {
     const config::ServerConfig& s = *cfg_.server;
     tls::ServerTlsOptions o{s.certificate, s.private_key, s.ca_certificate, s.verify_client_certificate, s.tls_version, s.pfs};
     tls::ContextInfo info;
@@ -73,6 +51,7 @@ Concentrator::Concentrator(config::Config cfg, io::EventLoop& loop)
     for (const auto& a : s.listen) listen_on(a);
     loop_.set_deadline_source([this] { return next_deadline(); });
     loop_.set_tick([this](Instant now) { tick(now); });
+    start_management();
 }
 
 Concentrator::~Concentrator() = default;
@@ -128,6 +107,7 @@ void Concentrator::on_accept(int lfd) {
         std::string caller = std::string(host) + ":" + std::to_string(port);
         if (stopping_) continue;
         if (cfg_.server->max_sessions && conns_.size() >= cfg_.server->max_sessions) {
+            ++stats_.refused_max_sessions;
             spdlog::warn("sstp: refusing {}: max-sessions {} reached", caller, cfg_.server->max_sessions);
             continue;
         }
@@ -136,6 +116,9 @@ void Concentrator::on_accept(int lfd) {
         auto c = std::make_unique<Conn>();
         c->id = next_id_++;
         c->caller = caller;
+        c->accepted_at = io::monotonic_now();
+        c->started_wall = std::time(nullptr);
+        ++stats_.accepted;
         c->tls.emplace(tls::TlsSession::server(tls_ctx_.get(), fd.get()));
         c->sock = std::move(fd);
         session::ServerSessionConfig sc;
@@ -185,11 +168,18 @@ void Concentrator::drive(Conn& c) {
                 update_interest(c);
                 return;
             }
+            ++stats_.handshake_errors["TLS: " + c.tls->error().substr(0, 80)];
             close_conn(id, "TLS handshake failed: " + c.tls->error());
             return;
         }
         c.tls_done = true;
         tls::TlsInfo ti = c.tls->info();
+        c.tls_version = ti.version;
+        c.tls_cipher = ti.cipher;
+        c.ktls_tx = ti.ktls_tx;
+        c.ktls_rx = ti.ktls_rx;
+        stats_.tls_ms.push_back(double((now - c.accepted_at).count()));
+        if (stats_.tls_ms.size() > kLatencySamples) stats_.tls_ms.pop_front();
         spdlog::info("session {} user - [tls] {} {} kTLS tx {} rx {}", id, ti.version, ti.cipher,
                      ti.ktls_tx ? "on" : "off", ti.ktls_rx ? "on" : "off");
     }
@@ -238,10 +228,20 @@ void Concentrator::handle_events(Conn& c) {
             io::log_session_line(id, c.user, *l);
         } else if (auto* a = std::get_if<session::ev::Authenticated>(&e)) {
             c.user = a->user;
+            c.auth = ppp::to_string(a->method);
             const config::Profile* prof = plan_.profile_of(c.user);
             c.clamp_mss = prof && prof->change_tcp_mss;
+        } else if (auto* af = std::get_if<session::ev::AuthFailed>(&e)) {
+            ++stats_.auth_failures[af->reason.empty() ? "refused" : af->reason.substr(0, 80)];
         } else if (auto* v4 = std::get_if<session::ev::Ipv4Up>(&e)) {
             c.v4 = v4->ipcp;
+            if (!c.established) {
+                c.established = true;
+                ++stats_.established;
+                stats_.setup_ms.push_back(double((now - c.accepted_at).count()));
+                if (stats_.setup_ms.size() > kLatencySamples) stats_.setup_ms.pop_front();
+                stats_.recent_setups.push_back(now);
+            }
             c.mtu = v4->mtu;
             if (!bring_up_interface(c, v4->mtu)) {
                 c.sess->disconnect(now, "cannot create the session interface");
@@ -273,7 +273,10 @@ void Concentrator::handle_events(Conn& c) {
             if (c.clamp_mss) dp::clamp_tcp_mss(p->data, c.mtu);
             if (c.path) c.path->deliver(p->protocol, p->data);
         } else if (auto* end = std::get_if<session::ev::Ended>(&e)) {
-            (void)end;  // logged by the session; closed below once the output is flushed
+            // Logged by the session; closed below once the output is flushed. Calls that never
+            // got established count as setup failures too.
+            ++stats_.end_reasons[sstp::to_string(end->reason)];
+            if (!c.established) ++stats_.handshake_errors[std::string("call: ") + sstp::to_string(end->reason)];
         }
     }
     if (!c.addr_why.empty()) {
@@ -357,6 +360,12 @@ void Concentrator::close_conn(uint64_t id, const std::string& why) {
     plan_.release(c.lease);
     std::string ifname = c.tun ? c.tun->name() : "";
     const auto* counters = c.path ? &c.path->counters() : nullptr;
+    ++stats_.closed;
+    if (counters) {
+        stats_.drop_iface_full += counters->drop_iface_full;
+        stats_.drop_malformed += counters->drop_malformed;
+        stats_.drop_tunnel_refused += counters->drop_tunnel_refused;
+    }
     spdlog::info("session {} user {} [sstp] closed: {}{}{}", id, c.user.empty() ? "-" : c.user, why,
                  ifname.empty() ? "" : ", interface " + ifname + " removed",
                  counters ? fmt::format(", rx {} pkts/{} B, tx {} pkts/{} B", counters->rx_packets, counters->rx_bytes,

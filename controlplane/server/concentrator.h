@@ -3,8 +3,13 @@
 // TUN interface (named from `interface-name`) and configures it through netlink; IP packets move
 // through a PacketPath; when the session ends the interface goes and the pool address returns.
 // Single-threaded on an EventLoop (issue 5 adds data-plane workers).
+//
+// Management (SPEC 6, docs/management.md): the [management] socket answers ksstpctl (management.cc);
+// reload() (SIGHUP or `ksstpctl reload`) applies a new configuration to new sessions, keeping the
+// old one when the new one is invalid.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,6 +18,7 @@
 #include "controlplane/config/config.h"
 #include "controlplane/crypto/random.h"
 #include "controlplane/io/event_loop.h"
+#include "controlplane/io/mgmt_socket.h"
 #include "controlplane/server/hook_runner.h"
 #include "controlplane/server/session_policy.h"
 #include "controlplane/tls/tls_context.h"
@@ -23,11 +29,26 @@ namespace ksstp::server {
 class Concentrator {
 public:
     // Throws std::runtime_error (TLS setup, listening) with a readable message.
-    Concentrator(config::Config cfg, io::EventLoop& loop);
+    // `config_path` is read again by reload().
+    Concentrator(config::Config cfg, std::string config_path, io::EventLoop& loop);
     ~Concentrator();
     // SIGTERM/SIGINT: disconnect every session cleanly, then stop the loop.
     void shutdown();
     size_t sessions() const { return conns_.size(); }
+    // SIGHUP / ksstpctl reload: "" when applied, else why not (the old configuration stays).
+    std::string reload();
+
+    // Counters for `ksstpctl stats` and metrics.
+    struct Stats {
+        uint64_t accepted = 0, established = 0, closed = 0, refused_max_sessions = 0;
+        std::map<std::string, uint64_t> auth_failures;     // by reason
+        std::map<std::string, uint64_t> handshake_errors;  // TLS/HTTP/SSTP setup failures by reason
+        std::map<std::string, uint64_t> end_reasons;
+        uint64_t drop_iface_full = 0, drop_malformed = 0, drop_tunnel_refused = 0;  // of closed sessions
+        std::deque<double> tls_ms, setup_ms;  // last kLatencySamples setups, for percentiles
+        std::deque<Instant> recent_setups;    // established in the last 10 s
+    };
+    static constexpr size_t kLatencySamples = 1024;
 
 private:
     struct Conn;
@@ -45,6 +66,14 @@ private:
     void tick(Instant now);
     void update_interest(Conn& c);
     void run_hook(Conn& c, const char* event);
+    // management.cc
+    nlohmann::json handle_request(const mgmt::Request& r);
+    nlohmann::json session_json(const Conn& c) const;
+    nlohmann::json server_json() const;
+    nlohmann::json stats_json() const;
+    nlohmann::json secret_command(const mgmt::Request& r);
+    Conn& find_session(const std::string& target);
+    void start_management();
 
     config::Config cfg_;
     io::EventLoop& loop_;
@@ -60,6 +89,9 @@ private:
     bool stopping_ = false;
     std::optional<Instant> stop_deadline_;
     HookRunner hooks_;
+    std::string config_path_;
+    Stats stats_;
+    std::unique_ptr<io::MgmtSocket> mgmt_;
 };
 
 }  // namespace ksstp::server

@@ -9,11 +9,19 @@ std::optional<std::string> ConfigCredentials::password(std::string_view user) co
     return s->password;
 }
 
-AddressPlan::AddressPlan(const config::Config& c) : cfg_(c) {
-    for (const auto& [name, p] : c.pools) {
+AddressPlan::AddressPlan(const config::Config& c) : cfg_(c) { rebuild({}); }
+
+void AddressPlan::rebuild(const std::vector<Lease*>& leases) {
+    pools_.clear();
+    for (const auto& [name, p] : cfg_.pools) {
         auto made = pool::AddrPool::create(name, p.ranges);
         if (made) pools_.emplace(name, std::move(*made));  // validated at load: cannot fail
     }
+    for (Lease* l : leases)
+        std::erase_if(l->pool_leases, [&](const std::pair<std::string, pool::Ipv4>& pl) {
+            auto it = pools_.find(pl.first);
+            return it == pools_.end() || !it->second.reserve(pl.second);
+        });
 }
 
 const pool::AddrPool* AddressPlan::pool(const std::string& name) const {

@@ -36,6 +36,10 @@ public:
     // The addresses for `user`, or nullopt with `why` set (no remote address, pool exhausted).
     std::optional<ppp::IpcpServerConfig> assign(const std::string& user, Lease& lease, std::string& why);
     void release(Lease& lease);
+    // After a reload changed the configuration this plan reads: pools are made afresh from it and
+    // the addresses of the sessions still running (`leases`) are reserved again; a lease whose
+    // address no longer belongs to its pool is dropped from the lease (nothing to give back).
+    void rebuild(const std::vector<Lease*>& leases);
     const pool::AddrPool* pool(const std::string& name) const;
     // The profile that applies to `user` (secret's, else the server's default-profile).
     const config::Profile* profile_of(const std::string& user) const;

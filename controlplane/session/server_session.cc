@@ -45,6 +45,7 @@ void ServerSession::on_auth_done(const ppp::AuthOutcome& o, Instant now) {
     if (!o.success) {
         log(LogLevel::Audit, "auth",
             std::string(ppp::to_string(o.method)) + " authentication failed for user '" + o.user + "': " + o.message);
+        emit(ev::AuthFailed{o.user, o.method, o.message});
         return;  // PPP terminates the link; Finished then ends the call
     }
     user_ = o.user;

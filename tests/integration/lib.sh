@@ -70,7 +70,7 @@ e2e_make_cert() {
         -out "$E2E_DIR/$1.pem" -days 30 -extfile "$E2E_DIR/$1.ext" 2>/dev/null || e2e_fail "openssl sign"
 }
 
-# e2e_server_config CERT_NAME|none [SERVER_LINES] [PROFILE_LINES]
+# e2e_server_config CERT_NAME|none [SERVER_LINES] [PROFILE_LINES]   ($E2E_EXTRA_TOML: appended tables)
 e2e_server_config() {
     local tls
     if [ "$1" = none ]; then
@@ -96,6 +96,9 @@ name = "alice"
 password = "Correct-Horse-9"
 [ip.pool.clients]
 ranges = ["198.19.0.10-198.19.0.20"]
+[management]
+socket = "$E2E_DIR/ksstpd.sock"
+${E2E_EXTRA_TOML:-}
 TOML
 }
 
@@ -114,7 +117,8 @@ e2e_start_server() {
 e2e_start_client() {
     local log=$1
     shift
-    ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name "${E2E_CLIENT_NAME:-sstp-out1}" --connect-to "${E2E_CONNECT_TO:-$E2E_SRV}" "$@" \
+    ip netns exec "$E2E-c" "$E2E_BIN/tools/ksstpc" --name "${E2E_CLIENT_NAME:-sstp-out1}" --connect-to "${E2E_CONNECT_TO:-$E2E_SRV}" \
+        --management-socket "$E2E_DIR/$log.sock" "$@" \
         >> "$E2E_DIR/$log.log" 2>&1 &
     E2E_CLIENT_PID=$!
     E2E_PIDS+=("$E2E_CLIENT_PID")

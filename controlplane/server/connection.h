@@ -1,0 +1,49 @@
+// Concentrator::Conn: one client connection of ksstpd and everything that hangs off it (TLS,
+// session engine, lease, interface, data path). Private to the concentrator's .cc files.
+#pragma once
+
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "controlplane/base/fd.h"
+#include "controlplane/server/concentrator.h"
+#include "controlplane/session/server_session.h"
+#include "controlplane/tls/tls_session.h"
+#include "dataplane/tun_forwarder.h"
+#include "netlink/session_link.h"
+
+namespace ksstp::server {
+
+struct Concentrator::Conn {
+    uint64_t id = 0;
+    Fd sock;
+    std::string caller;
+    std::optional<tls::TlsSession> tls;
+    bool tls_done = false;
+    Lease lease;
+    std::string addr_why;
+    std::unique_ptr<SessionAddresses> assigner;
+    std::unique_ptr<session::ServerSession> sess;
+    Bytes out;
+    size_t out_off = 0;
+    std::optional<nl::SessionLink> tun;
+    std::unique_ptr<dp::TunForwarder> path;
+    std::optional<ppp::IpcpResult> v4;
+    std::optional<ppp::Ipv6cpResult> v6;
+    bool v6_configured = false;
+    uint16_t mtu = 1500;
+    std::string user;
+    bool want_write = false;
+    bool up_hook_ran = false;  // on-down only follows an on-up
+    bool clamp_mss = false;    // profile change-tcp-mss
+    // For ksstpctl: what it is, since when, and how long each setup phase took.
+    std::string tls_version, tls_cipher, auth;
+    bool ktls_tx = false, ktls_rx = false;
+    Instant accepted_at{};
+    std::time_t started_wall = 0;
+    bool established = false;
+};
+
+}  // namespace ksstp::server
