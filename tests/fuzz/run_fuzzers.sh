@@ -2,7 +2,7 @@
 # Runs every libFuzzer target for SECONDS each (default 60) over a scratch copy of its seed
 # corpus, and prints one summary line per target: executions, coverage, new corpus entries.
 #   tests/fuzz/run_fuzzers.sh [SECONDS] [BUILD_DIR]
-# Builds BUILD_DIR (default build-fuzz) with clang and -DKSSTP_FUZZ=ON if it is missing.
+# Configures BUILD_DIR (default build-fuzz) with clang and -DKSSTP_FUZZ=ON if needed, and builds it.
 # Crashes are written to $OUT_DIR (default /tmp/ksstp-fuzz) and the script exits non-zero.
 # KSSTP_FUZZ_SEED fixes libFuzzer's seed (CI sets it so that its verdict is repeatable; long
 # exploratory runs leave it unset for a random seed).
@@ -12,10 +12,10 @@ build=${2:-build-fuzz}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${OUT_DIR:-/tmp/ksstp-fuzz}
 cd "$top"
-if [ ! -x "$build/tests/sstp_codec_fuzz" ]; then
+if [ ! -f "$build/build.ninja" ]; then
     CXX=clang++ cmake -S . -B "$build" -G Ninja -DKSSTP_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    ninja -C "$build" >/dev/null
 fi
+ninja -C "$build" >/dev/null  # incremental: new targets and changed code are built
 mkdir -p "$out"
 status=0
 for corpus in tests/controlplane/*/*_fuzz_corpus tests/dataplane/*_fuzz_corpus; do

@@ -2,6 +2,8 @@
 // with file, line and key.
 #include "controlplane/config/config_loader.h"
 
+#include "controlplane/pool/addr_pool.h"
+
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -137,7 +139,7 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"overlapping_pools", "[ip.pool.a]\nranges = [\"198.19.0.10-198.19.0.20\"]\n[ip.pool.b]\nranges = [\"198.19.0.15-198.19.0.30\"]\n",
             4, "[ip.pool.b] ranges", "overlaps pool 'a'"},
         Bad{"bad_range", "[ip.pool.a]\nranges = [\"198.19.0.20-198.19.0.10\"]\n", 2, "[ip.pool.a] ranges", "ends before it starts"},
-        Bad{"secret_missing_profile", "[[ppp.secret]]\nname = \"u\"\npassword = \"p\"\nprofile = \"gold\"\n", 1,
+        Bad{"secret_missing_profile", "[[ppp.secret]]\nname = \"u\"\npassword = \"p\"\nprofile = \"gold\"\n", 4,
             "[[ppp.secret]] u profile", "no profile named \"gold\""},
         Bad{"duplicate_secret", "[[ppp.secret]]\nname = \"u\"\npassword = \"p\"\n[[ppp.secret]]\nname = \"u\"\npassword = \"q\"\n", 5,
             "[[ppp.secret]] u name", "duplicate"},
@@ -221,6 +223,45 @@ TEST_F(NamedFiles, HookMustBeExecutable) {
     ::chmod(script.c_str(), 0755);
     std::string path = write("ksstp-named-files.toml", "[sstp-server]\ncertificate = \"none\"\n[ppp.profile.p]\non-up = \"" + script + "\"\n");
     EXPECT_EQ(load_file(path).profiles.at("p").on_up, script);
+}
+
+TEST_F(NamedFiles, SecretsFileRoundTripAndManagedSecrets) {
+    std::string secrets = dir + "ksstp-secrets.toml";
+    std::remove(secrets.c_str());
+    std::string main = write("ksstp-main.toml", "[sstp-server]\ncertificate = \"none\"\n[ppp]\nsecrets-file = \"" + secrets +
+                                                    "\"\n[[ppp.secret]]\nname = \"alice\"\npassword = \"a\"\n");
+    Config c = load_file(main);  // a missing secrets file is an empty list
+    ASSERT_EQ(c.secrets.size(), 1u);
+    EXPECT_FALSE(c.secrets[0].from_secrets_file);
+    c.secrets.push_back(secret_from_args(c, {{"name", "bob"}, {"password", "p'\"q"}, {"remote-address", "198.19.0.7"}}, "ksstpctl"));
+    save_secrets_file(c);
+    struct stat st{};
+    ASSERT_EQ(::stat(secrets.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    Config again = load_file(main);
+    ASSERT_EQ(again.secrets.size(), 2u);
+    EXPECT_TRUE(again.secrets[1].from_secrets_file);
+    EXPECT_EQ(again.secrets[1].password, "p'\"q");
+    EXPECT_EQ(*again.secrets[1].remote_address, *pool::parse_ipv4("198.19.0.7"));
+    EXPECT_EQ(render_secrets_file(again), render_secrets_file(c));
+    std::remove(secrets.c_str());
+}
+
+TEST(ConfigLoader, SecretFromArgsIsCheckedLikeTheFile) {
+    Config c = load_string("[sstp-server]\ncertificate = \"none\"\n[[ppp.secret]]\nname = \"alice\"\npassword = \"a\"\n", "<t>");
+    auto refused = [&](std::map<std::string, std::string> a) {
+        try {
+            secret_from_args(c, a, "ksstpctl");
+            return std::string("accepted");
+        } catch (const ConfigError& e) {
+            return e.key().substr(e.key().rfind(' ') + 1) + ": " + e.detail();
+        }
+    };
+    EXPECT_EQ(refused({{"name", "bob"}}), "password: missing (required)");
+    EXPECT_EQ(refused({{"name", "alice"}, {"password", "x"}}), "name: duplicate secret");
+    EXPECT_EQ(refused({{"name", "bob"}, {"password", "x"}, {"profile", "gold"}}), "profile: no profile named \"gold\"");
+    EXPECT_EQ(refused({{"name", "bob"}, {"password", "x"}, {"colour", "red"}}), "colour: unknown key");
+    EXPECT_EQ(refused({{"name", "bob"}, {"password", "x"}, {"service", "sstp"}}), "accepted");
 }
 
 TEST(ConfigLoader, MissingFileIsAClearError) {
