@@ -2,6 +2,7 @@
 #include "tools/daemon.h"
 
 #include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
 
 #include <csignal>
 #include <memory>
@@ -24,6 +25,8 @@ void handle_stop_signals(io::EventLoop& loop, std::function<void()> stop, std::f
         stop();
     });
 }
+
+void notify(const std::string& state) { sd_notify(0, state.c_str()); }
 
 int run_daemon(const std::string& program, const std::function<void()>& body) {
     try {

@@ -175,6 +175,7 @@ int main(int argc, char** argv) {
             for (auto& x : dialers) x->tick(now);
         });
         tools::handle_stop_signals(loop, [&] {
+            tools::notify("STOPPING=1");
             // Disabled clients are stopped already; wait only for the others.
             running = 0;
             for (auto& x : dialers) running += x->enabled() ? 1 : 0;
@@ -208,6 +209,7 @@ int main(int argc, char** argv) {
                 throw mgmt::Refused("unknown command \"" + r.command + "\" (client print, client enable, client disable)");
             });
         for (auto& x : dialers) x->start();
+        tools::notify("READY=1");
         loop.run();
     });
 }

@@ -52,10 +52,20 @@ int main(int argc, char** argv) {
     return ksstp::tools::run_daemon("ksstpd", [&] {
         ksstp::io::EventLoop loop;
         ksstp::server::Concentrator server(std::move(cfg), config_path, loop);
-        ksstp::tools::handle_stop_signals(loop, [&] { server.shutdown(); }, [&] {
-            spdlog::info("cfg: SIGHUP: reloading {}", config_path);
-            server.reload();
-        });
+        ksstp::tools::handle_stop_signals(
+            loop,
+            [&] {
+                ksstp::tools::notify("STOPPING=1");
+                server.shutdown();
+            },
+            [&] {
+                spdlog::info("cfg: SIGHUP: reloading {}", config_path);
+                ksstp::tools::notify("RELOADING=1");
+                std::string why = server.reload();
+                ksstp::tools::notify(why.empty() ? "READY=1\nSTATUS=configuration reloaded"
+                                                 : "READY=1\nSTATUS=reload refused: " + why);
+            });
+        ksstp::tools::notify("READY=1\nSTATUS=listening");
         loop.run();
     });
 }

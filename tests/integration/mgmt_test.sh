@@ -20,7 +20,18 @@ PY
 E2E_EXTRA_TOML="[ppp]
 secrets-file = \"$secrets\"" e2e_server_config server
 cp "$E2E_DIR/ksstpd.toml" "$E2E_DIR/ksstpd.good"
-e2e_start_server
+# systemd's readiness protocol (Type=notify): a stand-in for systemd's notify socket.
+python3 - "$E2E_DIR/notify.sock" "$E2E_DIR/notify.log" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(60)
+with open(sys.argv[2], "a") as log:
+    while True:
+        log.write(s.recv(4096).decode() + "\n"); log.flush()
+PY
+E2E_PIDS+=($!)
+e2e_wait 5 "[ -S '$E2E_DIR/notify.sock' ]" || e2e_fail "notify listener"
+NOTIFY_SOCKET="$E2E_DIR/notify.sock" e2e_start_server
+e2e_wait 5 "grep -q '^READY=1' '$E2E_DIR/notify.log'" || e2e_fail "ksstpd sent no READY=1 (Type=notify)"
 
 e2e_log "socket, server print, bad usage"
 [ "$(stat -c %a "$E2E_DIR/ksstpd.sock")" = 600 ] || e2e_fail "socket mode is not 0600"
@@ -110,6 +121,7 @@ ctl active print | grep -q alice || e2e_fail "the session did not survive a refu
 { cat "$E2E_DIR/ksstpd.good"; printf '[[ppp.secret]]\nname = "dave"\npassword = "Dave-Pass-4"\n'; } > "$E2E_DIR/ksstpd.toml"
 kill -HUP "$E2E_SERVER_PID"
 e2e_wait 5 "grep -q 'cfg: reloaded' '$E2E_DIR/server.log'" || e2e_fail "SIGHUP did not reload"
+e2e_wait 5 "grep -q '^RELOADING=1' '$E2E_DIR/notify.log'" || e2e_fail "no RELOADING=1 around the reload"
 ctl secret print | grep -q dave || e2e_fail "reloaded secret missing"
 ctl active print | grep -q alice || e2e_fail "the session did not survive the reload"
 
