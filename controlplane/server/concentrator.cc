@@ -412,10 +412,15 @@ std::optional<Instant> Concentrator::next_deadline() const {
     std::optional<Instant> d = stop_deadline_;
     for (const auto& [id, c] : conns_) merge_deadline(d, c->sess->next_deadline());
     if (hooks_.running()) merge_deadline(d, io::monotonic_now() + Duration{1000});  // reap scripts
+    if (metrics_) merge_deadline(d, metrics_published_ + Duration{1000});
     return d;
 }
 
 void Concentrator::tick(Instant now) {
+    if (metrics_ && now - metrics_published_ >= Duration{1000}) {
+        metrics_->publish(metrics_text());
+        metrics_published_ = now;
+    }
     for (const auto& line : hooks_.reap(now)) spdlog::warn("hook: {}", line);
     std::vector<uint64_t> due;
     for (const auto& [id, c] : conns_)

@@ -18,6 +18,7 @@
 #include "controlplane/config/config.h"
 #include "controlplane/crypto/random.h"
 #include "controlplane/io/event_loop.h"
+#include "controlplane/io/metrics_server.h"
 #include "controlplane/io/mgmt_socket.h"
 #include "controlplane/server/hook_runner.h"
 #include "controlplane/server/session_policy.h"
@@ -74,6 +75,7 @@ private:
     nlohmann::json secret_command(const mgmt::Request& r);
     Conn& find_session(const std::string& target);
     void start_management();
+    std::string metrics_text() const;
 
     config::Config cfg_;
     io::EventLoop& loop_;
@@ -92,6 +94,8 @@ private:
     std::string config_path_;
     Stats stats_;
     std::unique_ptr<io::MgmtSocket> mgmt_;
+    std::unique_ptr<io::MetricsServer> metrics_;
+    Instant metrics_published_{};
 };
 
 }  // namespace ksstp::server

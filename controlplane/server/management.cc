@@ -47,6 +47,13 @@ void only_args(const mgmt::Request& r, std::initializer_list<std::string_view> a
 }  // namespace
 
 void Concentrator::start_management() {
+    if (!cfg_.metrics_listen.empty()) {
+        auto hp = config::split_listen(cfg_.metrics_listen);  // checked at load
+        metrics_ = std::make_unique<io::MetricsServer>(hp->first, hp->second);
+        metrics_->publish(metrics_text());
+        metrics_published_ = io::monotonic_now();
+        spdlog::info("metrics: serving http://{}/metrics", cfg_.metrics_listen);
+    }
     mgmt_ = io::open_management(loop_, cfg_.management_socket, kDefaultSocket,
                                     [this](const mgmt::Request& r) { return handle_request(r); });
 }
@@ -266,6 +273,61 @@ json Concentrator::secret_command(const mgmt::Request& r) {
         }
     }
     return json{{"name", name}, {"saved", cfg_.secrets_file}, {"disconnected", dropped}};
+}
+
+// Prometheus exposition of `stats` plus per-session gauges (docs/management.md lists them).
+std::string Concentrator::metrics_text() const {
+    json st = stats_json();
+    std::string o;
+    auto metric = [&](const std::string& name, const char* type, const char* help) {
+        o += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    };
+    auto line = [&](const std::string& name, const std::string& labels, double v) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.17g", v);
+        o += name + (labels.empty() ? "" : "{" + labels + "}") + " " + buf + "\n";
+    };
+    auto by = [&](const std::string& name, const char* label, const json& obj) {
+        for (const auto& [k, v] : obj.items()) line(name, std::string(label) + "=\"" + io::prom_escape(k) + "\"", v.get<double>());
+    };
+    metric("ksstp_sessions", "gauge", "Sessions (connections) now.");
+    line("ksstp_sessions", "", st["sessions"].get<double>());
+    metric("ksstp_sessions_by_state", "gauge", "Sessions by setup state.");
+    by("ksstp_sessions_by_state", "state", st["sessions-by-state"]);
+    metric("ksstp_connections_accepted_total", "counter", "TCP connections accepted.");
+    line("ksstp_connections_accepted_total", "", st["accepted"].get<double>());
+    metric("ksstp_sessions_established_total", "counter", "Sessions that reached IPCP.");
+    line("ksstp_sessions_established_total", "", st["established"].get<double>());
+    metric("ksstp_sessions_closed_total", "counter", "Sessions closed.");
+    line("ksstp_sessions_closed_total", "", st["closed"].get<double>());
+    metric("ksstp_refused_max_sessions_total", "counter", "Connections refused by max-sessions.");
+    line("ksstp_refused_max_sessions_total", "", st["refused-max-sessions"].get<double>());
+    metric("ksstp_auth_failures_total", "counter", "Failed PPP authentications by reason.");
+    by("ksstp_auth_failures_total", "reason", st["auth-failures"]);
+    metric("ksstp_handshake_errors_total", "counter", "Setups that failed before the session was up, by reason.");
+    by("ksstp_handshake_errors_total", "reason", st["handshake-errors"]);
+    metric("ksstp_drops_total", "counter", "Packets dropped by the data path, by reason.");
+    by("ksstp_drops_total", "reason", st["drops"]);
+    metric("ksstp_setup_latency_ms", "summary", "Time from TCP accept to TLS done (phase=tls) and to IPCP up (phase=setup).");
+    for (const char* phase : {"tls", "setup"}) {
+        const json& l = st["latency"][phase];
+        for (const char* q : {"50", "90", "99"})
+            line("ksstp_setup_latency_ms", std::string("phase=\"") + phase + "\",quantile=\"0." + q + "\"",
+                 l[std::string("p") + q + "-ms"].get<double>());
+        line("ksstp_setup_latency_ms_count", std::string("phase=\"") + phase + "\"", l["samples"].get<double>());
+    }
+    metric("ksstp_session_bytes", "gauge", "Bytes of a session; direction rx = from the client.");
+    metric("ksstp_session_packets", "gauge", "Packets of a session; direction rx = from the client.");
+    for (const auto& [id, c] : conns_) {
+        json s = session_json(*c);
+        std::string l = "id=\"" + std::to_string(id) + "\",user=\"" + io::prom_escape(c->user) + "\",interface=\"" +
+                        io::prom_escape(s["interface"].get<std::string>()) + "\"";
+        line("ksstp_session_bytes", l + ",direction=\"rx\"", s["rx-bytes"].get<double>());
+        line("ksstp_session_bytes", l + ",direction=\"tx\"", s["tx-bytes"].get<double>());
+        line("ksstp_session_packets", l + ",direction=\"rx\"", s["rx-packets"].get<double>());
+        line("ksstp_session_packets", l + ",direction=\"tx\"", s["tx-packets"].get<double>());
+    }
+    return o;
 }
 
 std::string Concentrator::reload() {

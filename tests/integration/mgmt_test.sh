@@ -18,7 +18,9 @@ sys.exit(0 if sys.argv[2] in d and (len(sys.argv) < 4 or d[sys.argv[2]]["passwor
 PY
 }
 E2E_EXTRA_TOML="[ppp]
-secrets-file = \"$secrets\"" e2e_server_config server
+secrets-file = \"$secrets\"
+[metrics]
+listen = \"127.0.0.1:9477\"" e2e_server_config server
 cp "$E2E_DIR/ksstpd.toml" "$E2E_DIR/ksstpd.good"
 # systemd's readiness protocol (Type=notify): a stand-in for systemd's notify socket.
 python3 - "$E2E_DIR/notify.sock" "$E2E_DIR/notify.log" <<'PY' &
@@ -71,6 +73,13 @@ sys.exit(0 if ok and s["rx-packets"] >= 5 else 1)
 PY
 }
 e2e_wait 5 "agree >/dev/null" || { agree; e2e_fail "ksstpctl and ip -s link disagree"; }
+
+e2e_log "Prometheus metrics"
+metrics() { ip netns exec "$E2E-s" python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9477/metrics', timeout=5).read().decode())"; }
+e2e_wait 5 "metrics | grep -q '^ksstp_sessions 1$'" || e2e_fail "metrics: $(metrics | head -5)"
+metrics | grep -q '^ksstp_session_bytes{id="1",user="alice",interface="sstp-alice",direction="rx"} [1-9]' \
+    || e2e_fail "no per-session gauges: $(metrics | grep session_bytes)"
+metrics | grep -q '^# TYPE ksstp_connections_accepted_total counter' || e2e_fail "metric types missing"
 
 e2e_log "secret add/set/remove apply at once and are saved"
 ctl secret add name=bob password=Bob-Pass-1 >/dev/null || e2e_fail "secret add"
