@@ -2,7 +2,9 @@
 #include "netlink/if_link.h"
 
 #include <net/if.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/if_link.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/inet6.h>
@@ -17,7 +19,7 @@ struct LinkFree {
 using LinkPtr = std::unique_ptr<rtnl_link, LinkFree>;
 }  // namespace
 
-Result<void, std::string> set_mtu_and_up(const NlSock& sk, int ifindex, unsigned mtu) {
+Result<void, std::string> set_mtu_and_up(const NlSock& sk, int ifindex, unsigned mtu, uint32_t group) {
     rtnl_link* raw = nullptr;
     if (int err = rtnl_link_get_kernel(sk.get(), ifindex, nullptr, &raw); err < 0)
         return fail(nl_error("get link", err));
@@ -27,6 +29,7 @@ Result<void, std::string> set_mtu_and_up(const NlSock& sk, int ifindex, unsigned
     // after the flags of the same message, so the mode (and MTU) go first, then up.
     LinkPtr mode(rtnl_link_alloc());
     rtnl_link_set_mtu(mode.get(), mtu);
+    if (group) rtnl_link_set_group(mode.get(), group);
     rtnl_link_inet6_set_addr_gen_mode(mode.get(), IN6_ADDR_GEN_MODE_NONE);
     if (int err = rtnl_link_change(sk.get(), orig.get(), mode.get(), 0); err < 0)
         return fail(nl_error("set MTU", err));
@@ -41,6 +44,17 @@ Result<void, std::string> delete_link(const NlSock& sk, int ifindex) {
     LinkPtr l(rtnl_link_alloc());
     rtnl_link_set_ifindex(l.get(), ifindex);
     if (int err = rtnl_link_delete(sk.get(), l.get()); err < 0) return fail(nl_error("delete link", err));
+    return {};
+}
+
+Result<void, std::string> delete_group(const NlSock& sk, uint32_t group) {
+    std::unique_ptr<nl_msg, void (*)(nl_msg*)> msg(nlmsg_alloc_simple(RTM_DELLINK, 0), nlmsg_free);
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_UNSPEC;
+    if (!msg || nlmsg_append(msg.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 || nla_put_u32(msg.get(), IFLA_GROUP, group) < 0)
+        return fail(std::string("delete link group: cannot build message"));
+    if (int err = nl_send_sync(sk.get(), msg.release()); err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
+        return fail(nl_error("delete link group", err));
     return {};
 }
 

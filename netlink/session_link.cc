@@ -7,11 +7,11 @@
 namespace ksstp::nl {
 
 Result<SessionLink, std::string> SessionLink::create(const NlSock& sk, const std::string& name,
-                                                     const std::string& fallback, unsigned mtu) {
+                                                     const std::string& fallback, unsigned mtu, uint32_t group) {
     auto tun = TunDevice::create(name);
     if (!tun && !fallback.empty() && fallback != name) tun = TunDevice::create(fallback);
     if (!tun) return fail(tun.error());
-    if (auto r = set_mtu_and_up(sk, tun->ifindex(), mtu); !r) return fail(tun->name() + ": " + r.error());
+    if (auto r = set_mtu_and_up(sk, tun->ifindex(), mtu, group); !r) return fail(tun->name() + ": " + r.error());
     return SessionLink(std::move(*tun));
 }
 

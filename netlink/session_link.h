@@ -15,8 +15,9 @@ namespace ksstp::nl {
 
 class SessionLink {
 public:
+    // `group`: the interface group (nl::delete_group), 0 for none.
     static Result<SessionLink, std::string> create(const NlSock& sk, const std::string& name,
-                                                   const std::string& fallback, unsigned mtu);
+                                                   const std::string& fallback, unsigned mtu, uint32_t group = 0);
     Result<void, std::string> add_ipv4(const NlSock& sk, uint32_t local, uint32_t peer);
     Result<void, std::string> add_ipv6(const NlSock& sk, uint64_t local_iid, uint64_t peer_iid);
 

@@ -21,6 +21,7 @@
 #include "controlplane/tls/tls_session.h"
 #include "dataplane/mss_clamp.h"
 #include "dataplane/tun_forwarder.h"
+#include "netlink/if_link.h"
 #include "netlink/session_link.h"
 
 namespace ksstp::server {
@@ -30,6 +31,9 @@ constexpr size_t kReadChunk = 16384;       // one TLS record
 constexpr size_t kMaxPendingOut = 1 << 20; // a peer that stops reading cannot grow us further
 constexpr Duration kShutdownGrace{8'000};  // PPP terminate (<= 6 s) + disconnect ack
 constexpr size_t kTunBudget = 64;          // packets per TUN wake-up, so no session starves others
+// Interface group of ksstpd's session interfaces (IFLA_GROUP, `ip link show group 19283`): a
+// shutdown deletes them all with one netlink request (nl::delete_group).
+constexpr uint32_t kSessionGroup = 0x4B53;
 }  // namespace
 
 
@@ -46,6 +50,10 @@ Concentrator::Concentrator(config::Config cfg, std::string config_path, io::Even
     auto sk = nl::NlSock::open();
     if (!sk) throw std::runtime_error("netlink: " + sk.error());
     nl_.emplace(std::move(*sk));
+    auto mon = nl::LinkMonitor::open();
+    if (!mon) throw std::runtime_error("netlink: " + mon.error());
+    links_.emplace(std::move(*mon));
+    loop_.watch(links_->fd(), EPOLLIN, [this](uint32_t) { on_link_events(); });
     auto k = tls::probe_ktls();
     spdlog::info("tls: kernel TLS {}", k.available ? "available" : "not available: " + k.reason);
     for (const auto& a : s.listen) listen_on(a);
@@ -206,12 +214,14 @@ void Concentrator::drive(Conn& c) {
 bool Concentrator::bring_up_interface(Conn& c, uint16_t mtu) {
     if (c.tun) return true;
     // A name already in use (e.g. a second session of one user) falls back to sstp<id>.
-    auto link = nl::SessionLink::create(*nl_, interface_name(c), ("sstp" + std::to_string(c.id)).substr(0, 15), mtu);
+    auto link = nl::SessionLink::create(*nl_, interface_name(c), ("sstp" + std::to_string(c.id)).substr(0, 15), mtu,
+                                        kSessionGroup);
     if (!link) {
         spdlog::error("session {} user {} [nl] cannot create interface {}: {}", c.id, c.user, interface_name(c), link.error());
         return false;
     }
     c.tun.emplace(std::move(*link));
+    c.ifname = c.tun->name();
     c.path = std::make_unique<dp::TunForwarder>(c.tun->fd());
     uint64_t id = c.id;
     loop_.watch(c.tun->fd(), EPOLLIN, [this, id](uint32_t ev) { on_tun_event(id, ev); });
@@ -293,13 +303,7 @@ void Concentrator::on_tun_event(uint64_t id, uint32_t events) {
     if (it == conns_.end()) return;
     Conn& c = *it->second;
     if (events & (EPOLLERR | EPOLLHUP)) {
-        // `ip link del` of the session interface: end the session cleanly (SPEC 5).
-        spdlog::info("session {} user {} [nl] interface {} removed; disconnecting", id, c.user, c.tun->name());
-        loop_.unwatch(c.tun->fd());
-        c.path.reset();
-        c.tun.reset();
-        c.sess->disconnect(io::monotonic_now(), "session interface deleted");
-        handle_events(c);
+        interface_gone(c, "removed");
         return;
     }
     // A SYN from our side tells the far side what it may send us: what we receive, our MRU.
@@ -311,6 +315,61 @@ void Concentrator::on_tun_event(uint64_t id, uint32_t events) {
         },
         kTunBudget);
     handle_events(c);
+}
+
+// `ip link del` / `ip link set down` of a session interface: end the session cleanly (SPEC 5);
+// its address goes back to the pool when the session closes.
+void Concentrator::interface_gone(Conn& c, const std::string& why) {
+    if (!c.tun) return;
+    loop_.unwatch(c.tun->fd());
+    // The path writes to the TUN fd: it goes with it; its counters stay for the closing line.
+    if (c.path) c.counters_before = c.path->counters();
+    c.path.reset();
+    c.tun.reset();
+    if (stopping_) return;  // our own mass deletion at shutdown
+    spdlog::info("session {} user {} [nl] interface {} {}; disconnecting", c.id, c.user, c.ifname, why);
+    c.sess->disconnect(io::monotonic_now(), "session interface " + why);
+    handle_events(c);
+}
+
+void Concentrator::on_link_events() {
+    bool complete = links_->drain([this](const nl::LinkEvent& e) {
+        Conn* c = nullptr;
+        for (auto& [id, conn] : conns_)
+            if (conn->tun && conn->tun->ifindex() == e.ifindex) c = conn.get();
+        if (!c) return;
+        using K = nl::LinkEvent::Kind;
+        switch (e.kind) {
+            case K::Up:
+                c->link_seen_up = true;
+                [[fallthrough]];
+            case K::Down:
+                if (!e.name.empty() && e.name != c->ifname) {
+                    spdlog::warn("session {} user {} [nl] interface {} was renamed to {} by someone else", c->id, c->user,
+                                 c->ifname, e.name);
+                    c->ifname = e.name;
+                }
+                if (e.kind == K::Down && c->link_seen_up) interface_gone(*c, "set down");
+                break;
+            case K::Deleted:
+                interface_gone(*c, "removed");
+                break;
+            case K::AddrAdded:
+            case K::AddrRemoved: {
+                // Ours: the IPCP local address and the IPv6CP link-local one.
+                bool ours = (c->v4 && e.address == ppp::ipv4_to_string(c->v4->local)) ||
+                            (c->v6 && e.address == ppp::link_local_string(c->v6->local_iid));
+                if (e.kind == K::AddrAdded && !ours)
+                    spdlog::warn("session {} user {} [nl] interface {}: address {} added by someone else", c->id, c->user,
+                                 c->ifname, e.address);
+                else if (e.kind == K::AddrRemoved && ours)
+                    spdlog::warn("session {} user {} [nl] interface {}: address {} removed by someone else", c->id,
+                                 c->user, c->ifname, e.address);
+                break;
+            }
+        }
+    });
+    if (!complete) spdlog::warn("nl: link notifications were lost (netlink socket overflow)");
 }
 
 void Concentrator::flush(Conn& c) {
@@ -358,8 +417,8 @@ void Concentrator::close_conn(uint64_t id, const std::string& why) {
     if (c.tls && c.tls_done) c.tls->shutdown();
     if (c.up_hook_ran) run_hook(c, "down");
     plan_.release(c.lease);
-    std::string ifname = c.tun ? c.tun->name() : "";
-    const auto* counters = c.path ? &c.path->counters() : nullptr;
+    std::string ifname = c.ifname;
+    const auto* counters = c.ifname.empty() ? nullptr : &c.counters();
     ++stats_.closed;
     if (counters) {
         stats_.drop_iface_full += counters->drop_iface_full;
@@ -385,7 +444,7 @@ void Concentrator::run_hook(Conn& c, const char* event) {
     env.session_id = c.id;
     env.user = c.user;
     env.caller = c.caller;
-    env.ifname = c.tun ? c.tun->name() : "";
+    env.ifname = c.ifname;
     if (c.v4) {
         env.local = ppp::ipv4_to_string(c.v4->local);
         env.remote = ppp::ipv4_to_string(c.v4->remote);
@@ -457,6 +516,17 @@ void Concentrator::shutdown() {
         it->second->sess->disconnect(io::monotonic_now(), "server shutting down");
         handle_events(*it->second);
     }
+    // The goodbyes travel over TLS; the interfaces can go now, all in one netlink request
+    // (closing thousands of TUN fds one by one costs an RCU grace period each).
+    size_t n = 0;
+    for (const auto& [id, c] : conns_) n += c->tun ? 1 : 0;
+    if (n == 0) return;
+    Instant t0 = io::monotonic_now();
+    if (auto r = nl::delete_group(*nl_, kSessionGroup); !r) {
+        spdlog::warn("nl: {}; interfaces go one by one", r.error());
+        return;
+    }
+    spdlog::info("nl: deleted {} session interfaces in one batch in {} ms", n, (io::monotonic_now() - t0).count());
 }
 
 }  // namespace ksstp::server

@@ -23,6 +23,7 @@
 #include "controlplane/server/hook_runner.h"
 #include "controlplane/server/session_policy.h"
 #include "controlplane/tls/tls_context.h"
+#include "netlink/link_monitor.h"
 #include "netlink/nl_socket.h"
 
 namespace ksstp::server {
@@ -57,6 +58,8 @@ private:
     void on_accept(int lfd);
     void on_conn_event(uint64_t id, uint32_t events);
     void on_tun_event(uint64_t id, uint32_t events);
+    void on_link_events();
+    void interface_gone(Conn& c, const std::string& why);
     void drive(Conn& c);
     void handle_events(Conn& c);
     bool bring_up_interface(Conn& c, uint16_t mtu);
@@ -85,6 +88,7 @@ private:
     tls::SslCtxPtr tls_ctx_;
     std::optional<sstp::CertHashes> cert_;
     std::optional<nl::NlSock> nl_;
+    std::optional<nl::LinkMonitor> links_;
     std::vector<Fd> listeners_;
     std::map<uint64_t, std::unique_ptr<Conn>> conns_;
     uint64_t next_id_ = 1;

@@ -44,6 +44,10 @@ struct Concentrator::Conn {
     Instant accepted_at{};
     std::time_t started_wall = 0;
     bool established = false;
+    std::string ifname;          // kept after the interface is gone (logs, on-down)
+    dp::PathCounters counters_before;  // of a data path already gone with its interface
+    const dp::PathCounters& counters() const { return path ? path->counters() : counters_before; }
+    bool link_seen_up = false;   // netlink said it is up: a later "down" is someone's `ip link set down`
 };
 
 }  // namespace ksstp::server

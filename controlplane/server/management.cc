@@ -128,8 +128,7 @@ json Concentrator::session_json(const Conn& c) const {
            {"ktls-tx", c.ktls_tx},
            {"ktls-rx", c.ktls_rx},
            {"mtu", c.mtu}};
-    const dp::PathCounters z{};
-    const dp::PathCounters& pc = c.path ? c.path->counters() : z;
+    const dp::PathCounters& pc = c.counters();
     // rx: from the client (tunnel -> interface); tx: to the client.
     j["rx-bytes"] = pc.rx_bytes;
     j["rx-packets"] = pc.rx_packets;
@@ -171,11 +170,9 @@ json Concentrator::stats_json() const {
     uint64_t drops_if = stats_.drop_iface_full, drops_mal = stats_.drop_malformed, drops_ref = stats_.drop_tunnel_refused;
     for (const auto& [id, c] : conns_) {
         ++states[session_json(*c)["state"].get<std::string>()];
-        if (c->path) {
-            drops_if += c->path->counters().drop_iface_full;
-            drops_mal += c->path->counters().drop_malformed;
-            drops_ref += c->path->counters().drop_tunnel_refused;
-        }
+        drops_if += c->counters().drop_iface_full;
+        drops_mal += c->counters().drop_malformed;
+        drops_ref += c->counters().drop_tunnel_refused;
     }
     const Instant now = io::monotonic_now();
     size_t recent = size_t(std::count_if(stats_.recent_setups.begin(), stats_.recent_setups.end(),
