@@ -58,6 +58,16 @@ Result<void, std::string> delete_group(const NlSock& sk, uint32_t group) {
     return {};
 }
 
+Result<void, std::string> retire_link(const NlSock& sk, int ifindex, uint32_t group) {
+    LinkPtr orig(rtnl_link_alloc());
+    rtnl_link_set_ifindex(orig.get(), ifindex);
+    LinkPtr change(rtnl_link_alloc());
+    rtnl_link_set_group(change.get(), group);
+    rtnl_link_unset_flags(change.get(), IFF_UP);
+    if (int err = rtnl_link_change(sk.get(), orig.get(), change.get(), 0); err < 0) return fail(nl_error("retire link", err));
+    return {};
+}
+
 LinkState link_state(const NlSock& sk, int ifindex) {
     rtnl_link* raw = nullptr;
     if (rtnl_link_get_kernel(sk.get(), ifindex, nullptr, &raw) < 0) return {};

@@ -34,6 +34,8 @@ constexpr size_t kTunBudget = 64;          // packets per TUN wake-up, so no ses
 // Interface group of ksstpd's session interfaces (IFLA_GROUP, `ip link show group 19283`): a
 // shutdown deletes them all with one netlink request (nl::delete_group).
 constexpr uint32_t kSessionGroup = 0x4B53;
+constexpr uint32_t kRetiredGroup = 0x4B54;      // ended sessions' interfaces awaiting deletion
+constexpr Duration kRetireBatch{50};            // how long they may wait for company
 }  // namespace
 
 
@@ -62,7 +64,9 @@ Concentrator::Concentrator(config::Config cfg, std::string config_path, io::Even
     start_management();
 }
 
-Concentrator::~Concentrator() = default;
+Concentrator::~Concentrator() {
+    if (nl_) delete_retired();
+}
 
 void Concentrator::listen_on(const std::string& addr) {
     const bool v6 = addr.find(':') != std::string::npos;
@@ -349,7 +353,9 @@ void Concentrator::on_link_events() {
                                  c->ifname, e.name);
                     c->ifname = e.name;
                 }
-                if (e.kind == K::Down && c->link_seen_up) interface_gone(*c, "set down");
+                // `ip link del` first takes the link down: by now it may be gone already.
+                if (e.kind == K::Down && c->link_seen_up)
+                    interface_gone(*c, nl::link_state(*nl_, e.ifindex).exists ? "set down" : "removed");
                 break;
             case K::Deleted:
                 interface_gone(*c, "removed");
@@ -430,8 +436,26 @@ void Concentrator::close_conn(uint64_t id, const std::string& why) {
                  counters ? fmt::format(", rx {} pkts/{} B, tx {} pkts/{} B", counters->rx_packets, counters->rx_bytes,
                                         counters->tx_packets, counters->tx_bytes)
                           : std::string());
-    conns_.erase(it);  // TUN fd closes: the kernel removes the interface
-    if (stopping_ && conns_.empty()) loop_.stop();
+    if (c.tun && !stopping_) {
+        c.path.reset();
+        if (auto r = nl::retire_link(*nl_, c.tun->ifindex(), kRetiredGroup); r) {
+            retired_.push_back(std::move(*c.tun));
+            c.tun.reset();
+            if (!retire_deadline_) retire_deadline_ = io::monotonic_now() + kRetireBatch;
+        }  // else its fd closes below and the kernel removes it alone
+    }
+    conns_.erase(it);  // a TUN fd still here closes: the kernel removes the interface
+    if (stopping_ && conns_.empty()) {
+        delete_retired();
+        loop_.stop();
+    }
+}
+
+void Concentrator::delete_retired() {
+    retire_deadline_.reset();
+    if (retired_.empty()) return;
+    if (auto r = nl::delete_group(*nl_, kRetiredGroup); !r) spdlog::warn("nl: {}", r.error());
+    retired_.clear();  // the fds close; their interfaces are gone already (or go now, one by one)
 }
 
 void Concentrator::run_hook(Conn& c, const char* event) {
@@ -472,10 +496,12 @@ std::optional<Instant> Concentrator::next_deadline() const {
     for (const auto& [id, c] : conns_) merge_deadline(d, c->sess->next_deadline());
     if (hooks_.running()) merge_deadline(d, io::monotonic_now() + Duration{1000});  // reap scripts
     if (metrics_) merge_deadline(d, metrics_published_ + Duration{1000});
+    merge_deadline(d, retire_deadline_);
     return d;
 }
 
 void Concentrator::tick(Instant now) {
+    if (retire_deadline_ && now >= *retire_deadline_) delete_retired();
     if (metrics_ && now - metrics_published_ >= Duration{1000}) {
         metrics_->publish(metrics_text());
         metrics_published_ = now;

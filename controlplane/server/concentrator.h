@@ -25,6 +25,7 @@
 #include "controlplane/tls/tls_context.h"
 #include "netlink/link_monitor.h"
 #include "netlink/nl_socket.h"
+#include "netlink/session_link.h"
 
 namespace ksstp::server {
 
@@ -60,6 +61,7 @@ private:
     void on_tun_event(uint64_t id, uint32_t events);
     void on_link_events();
     void interface_gone(Conn& c, const std::string& why);
+    void delete_retired();
     void drive(Conn& c);
     void handle_events(Conn& c);
     bool bring_up_interface(Conn& c, uint16_t mtu);
@@ -89,6 +91,10 @@ private:
     std::optional<sstp::CertHashes> cert_;
     std::optional<nl::NlSock> nl_;
     std::optional<nl::LinkMonitor> links_;
+    // Interfaces of ended sessions, down and in the retired group, deleted together shortly after
+    // (one RCU grace period for a batch instead of one per session, which would stall the loop).
+    std::vector<nl::SessionLink> retired_;
+    std::optional<Instant> retire_deadline_;
     std::vector<Fd> listeners_;
     std::map<uint64_t, std::unique_ptr<Conn>> conns_;
     uint64_t next_id_ = 1;

@@ -108,6 +108,14 @@ e2e_log "disconnect, monitor, stats"
 ctl disconnect nobody-here >/dev/null 2>&1; [ $? -eq 1 ] || e2e_fail "disconnect of an unknown user did not fail"
 ctl disconnect alice >/dev/null || e2e_fail "disconnect"
 e2e_wait 10 "[ \$(grep -c 'connected:' '$E2E_DIR/alice.log') -ge 2 ]" || e2e_fail "alice not disconnected (and back)"
+e2e_log "netlink: a foreign address is logged; ip link set down ends the session and frees its address"
+ip -n "$E2E-s" addr add 198.18.77.1/32 dev sstp-alice
+e2e_wait 5 "grep -q 'interface sstp-alice: address 198.18.77.1 added by someone else' '$E2E_DIR/server.log'" \
+    || e2e_fail "foreign address not logged"
+ip -n "$E2E-s" link set sstp-alice down
+e2e_wait 5 "grep -q 'interface sstp-alice set down; disconnecting' '$E2E_DIR/server.log'" || e2e_fail "link down not acted on"
+e2e_wait 10 "[ \$(grep -c 'connected: 198.19.0.10' '$E2E_DIR/alice.log') -ge 3 ]" \
+    || e2e_fail "alice did not come back with her address after link down"
 ip netns exec "$E2E-c" ping -c 30 -i 0.1 -W 2 198.19.0.1 >/dev/null &
 mon=$(ctl monitor alice --count 2)
 wait $!
