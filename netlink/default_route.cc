@@ -96,6 +96,8 @@ Result<RoutePtr, std::string> lookup_route(const NlSock& sk, const in_addr& dst)
 
 Result<DefaultRoute, std::string> DefaultRoute::install(const NlSock& sk, int tunnel_ifindex, const in_addr& server) {
     DefaultRoute d(sk);
+    d.tunnel_ifindex_ = tunnel_ifindex;
+    d.server_ = server;
     char sbuf[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &server, sbuf, sizeof sbuf);
     auto via = lookup_route(sk, server);
@@ -142,12 +144,53 @@ Result<DefaultRoute, std::string> DefaultRoute::install(const NlSock& sk, int tu
 }
 
 DefaultRoute::DefaultRoute(DefaultRoute&& o) noexcept
-    : sk_(o.sk_), host_(std::move(o.host_)), tunnel_(std::move(o.tunnel_)), previous_(std::move(o.previous_)),
+    : sk_(o.sk_), tunnel_ifindex_(o.tunnel_ifindex_), server_(o.server_), host_(std::move(o.host_)), tunnel_(std::move(o.tunnel_)), previous_(std::move(o.previous_)),
       description_(std::move(o.description_)), restored_(o.restored_) {
     o.restored_ = true;
 }
 
 DefaultRoute::~DefaultRoute() { restore(); }
+
+std::string DefaultRoute::follow() {
+    if (restored_) return {};
+    nl_cache* raw = nullptr;
+    if (int e = rtnl_route_alloc_cache(sk_->get(), AF_INET, 0, &raw); e < 0) return nl_error("list routes", e);
+    std::unique_ptr<nl_cache, CacheFree> cache(raw);
+    rtnl_route* ours = nullptr;
+    rtnl_route* underlying = nullptr;
+    for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+        auto* r = reinterpret_cast<rtnl_route*>(o);
+        nl_addr* dst = rtnl_route_get_dst(r);
+        rtnl_nexthop* nh = first_hop(r);
+        if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_type(r) != RTN_UNICAST || !nh ||
+            (dst && nl_addr_get_prefixlen(dst) != 0))
+            continue;
+        if (rtnl_route_nh_get_ifindex(nh) == tunnel_ifindex_) ours = r;
+        else if (!underlying || rtnl_route_get_priority(r) < rtnl_route_get_priority(underlying)) underlying = r;
+    }
+    if (ours && !underlying) return {};  // as we left it
+    std::string out;
+    if (underlying) {
+        // A new default through a real gateway: the one to restore at the end, and the way to the server.
+        previous_.reset(reinterpret_cast<rtnl_route*>(nl_object_clone(reinterpret_cast<nl_object*>(underlying))));
+        out = "underlying default route is now " + describe_route(previous_.get());
+        rtnl_nexthop* nh = first_hop(previous_.get());
+        RoutePtr host = make_route(&server_, 32, rtnl_route_nh_get_ifindex(nh), rtnl_route_nh_get_gateway(nh), 0);
+        if (int e = rtnl_route_add(sk_->get(), host.get(), NLM_F_REPLACE); e < 0)
+            out += "; " + nl_error("move the host route to the server", e);
+        else {
+            host_ = std::move(host);
+            out += "; host route " + describe_route(host_.get());
+        }
+    }
+    const uint32_t any = 0;
+    tunnel_ = make_route(&any, 0, tunnel_ifindex_, nullptr, previous_ ? rtnl_route_get_priority(previous_.get()) : 0);
+    if (int e = rtnl_route_add(sk_->get(), tunnel_.get(), NLM_F_REPLACE); e < 0)
+        out += (out.empty() ? "" : "; ") + nl_error("put the default route back on the tunnel", e);
+    else
+        out += (out.empty() ? "" : "; ") + describe_route(tunnel_.get()) + " again";
+    return out;
+}
 
 std::string DefaultRoute::restore() {
     if (restored_) return {};

@@ -40,11 +40,17 @@ public:
     ~DefaultRoute();
     // Puts the previous routing back; the text says what was done or what failed.
     std::string restore();
+    // The main table's default routes changed (someone, e.g. DHCP, replaced ours with a new
+    // gateway): adopt the new underlying default as the one to restore, move the host route to
+    // the server onto it and point the default at the tunnel again. "" when nothing needed doing.
+    std::string follow();
     const std::string& description() const { return description_; }
 
 private:
     DefaultRoute(const NlSock& sk) : sk_(&sk) {}
     const NlSock* sk_;
+    int tunnel_ifindex_ = 0;
+    in_addr server_{};
     RoutePtr host_;      // the pinned host route we added (null when one existed already)
     RoutePtr tunnel_;    // our default route
     RoutePtr previous_;  // the default route we replaced, if any

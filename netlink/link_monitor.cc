@@ -28,6 +28,14 @@ int on_message(nl_msg* msg, void* arg) {
         if (h->nlmsg_type == RTM_DELLINK) e.kind = LinkEvent::Kind::Deleted;
         else e.kind = (ifi->ifi_flags & IFF_UP) ? LinkEvent::Kind::Up : LinkEvent::Kind::Down;
         f(e);
+    } else if (h->nlmsg_type == RTM_NEWROUTE || h->nlmsg_type == RTM_DELROUTE) {
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) return NL_OK;
+        auto* rtm = static_cast<rtmsg*>(nlmsg_data(h));
+        nlattr* tb[RTA_MAX + 1] = {};
+        nlmsg_parse(h, sizeof(rtmsg), tb, RTA_MAX, nullptr);
+        uint32_t table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+        if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len != 0 || table != RT_TABLE_MAIN) return NL_OK;
+        f(LinkEvent{LinkEvent::Kind::DefaultRoute, tb[RTA_OIF] ? int(nla_get_u32(tb[RTA_OIF])) : 0, "", ""});
     } else if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR) {
         if (h->nlmsg_len < NLMSG_LENGTH(sizeof(ifaddrmsg))) return NL_OK;
         auto* ifa = static_cast<ifaddrmsg*>(nlmsg_data(h));
@@ -44,7 +52,7 @@ int on_message(nl_msg* msg, void* arg) {
 }
 }  // namespace
 
-Result<LinkMonitor, std::string> LinkMonitor::open() {
+Result<LinkMonitor, std::string> LinkMonitor::open(bool routes) {
     nl_sock* raw = nl_socket_alloc();
     if (!raw) return fail(std::string("netlink: cannot allocate a socket"));
     LinkMonitor m(raw);
@@ -52,6 +60,9 @@ Result<LinkMonitor, std::string> LinkMonitor::open() {
     if (int err = nl_connect(raw, NETLINK_ROUTE); err < 0) return fail(nl_error("netlink connect", err));
     if (int err = nl_socket_add_memberships(raw, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0); err < 0)
         return fail(nl_error("netlink subscribe", err));
+    if (routes)
+        if (int err = nl_socket_add_memberships(raw, RTNLGRP_IPV4_ROUTE, 0); err < 0)
+            return fail(nl_error("netlink subscribe", err));
     nl_socket_set_nonblocking(raw);
     nl_socket_set_buffer_size(raw, 4 << 20, 0);  // room for a burst of thousands of sessions
     return m;

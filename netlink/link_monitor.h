@@ -14,7 +14,9 @@
 namespace ksstp::nl {
 
 struct LinkEvent {
-    enum class Kind { Up, Down, Deleted, AddrAdded, AddrRemoved } kind;
+    // DefaultRoute: an IPv4 main-table default route was added, replaced or deleted (only with
+    // routes = true); ifindex is its output interface.
+    enum class Kind { Up, Down, Deleted, AddrAdded, AddrRemoved, DefaultRoute } kind;
     int ifindex = 0;
     std::string name;     // the link's name now (link events)
     std::string address;  // "198.19.0.1", "fe80::1" (address events)
@@ -22,7 +24,7 @@ struct LinkEvent {
 
 class LinkMonitor {
 public:
-    static Result<LinkMonitor, std::string> open();
+    static Result<LinkMonitor, std::string> open(bool routes = false);
     int fd() const;
     // Reads everything pending and calls `f` for each event. Returns false when the kernel had
     // to drop notifications (socket overflow under a storm): the owner should re-check its links.

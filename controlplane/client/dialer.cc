@@ -98,6 +98,24 @@ void Dialer::add_default_route(const in_addr& server) {
     }
     default_route_.emplace(std::move(*r));
     spdlog::info("{}: add-default-route: {}", cfg_.name, default_route_->description());
+    // Follow changes of the underlying default route (DHCP renewing with a new gateway, ...).
+    if (auto m = nl::LinkMonitor::open(true); m) {
+        route_watch_.emplace(std::move(*m));
+        loop_.watch(route_watch_->fd(), EPOLLIN, [this](uint32_t) {
+            bool changed = false;
+            route_watch_->drain([&](const nl::LinkEvent& e) { changed |= e.kind == nl::LinkEvent::Kind::DefaultRoute; });
+            if (!changed || !default_route_) return;
+            if (std::string s = default_route_->follow(); !s.empty()) spdlog::info("{}: add-default-route: {}", cfg_.name, s);
+        });
+    } else {
+        spdlog::warn("{}: add-default-route: cannot watch routes: {}", cfg_.name, m.error());
+    }
+}
+
+void Dialer::stop_route_watch() {
+    if (!route_watch_) return;
+    loop_.unwatch(route_watch_->fd());
+    route_watch_.reset();
 }
 
 void Dialer::send_held(uint16_t protocol) {
@@ -370,6 +388,7 @@ void Dialer::on_tun(uint32_t events) {
         loop_.unwatch(tun_->fd());
         if (default_route_) default_route_->restore();
         default_route_.reset();
+        stop_route_watch();
         path_.reset();
         tun_.reset();
         if (phase_ == Phase::Running) {
@@ -433,6 +452,7 @@ void Dialer::teardown(const std::string& why) {
     if (default_route_) {
         if (std::string r = default_route_->restore(); !r.empty()) spdlog::info("{}: add-default-route: {}", cfg_.name, r);
         default_route_.reset();
+        stop_route_watch();
     }
     path_.reset();
     tun_.reset();  // the interface goes with its fd

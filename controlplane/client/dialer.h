@@ -27,6 +27,7 @@
 #include "controlplane/tls/tls_session.h"
 #include "dataplane/tun_forwarder.h"
 #include "netlink/default_route.h"
+#include "netlink/link_monitor.h"
 #include "netlink/nl_socket.h"
 #include "netlink/session_link.h"
 
@@ -64,6 +65,7 @@ private:
     void prepare_on_demand();
     void add_default_route(const in_addr& server);
     void send_held(uint16_t protocol);
+    void stop_route_watch();
     void set_interest(bool write);
 
     config::ClientConfig cfg_;
@@ -87,6 +89,7 @@ private:
     std::optional<nl::SessionLink> tun_;
     std::unique_ptr<dp::TunForwarder> path_;
     std::optional<nl::DefaultRoute> default_route_;
+    std::optional<nl::LinkMonitor> route_watch_;  // while default_route_ is installed
     bool ipv4_up_ = false, ipv6_up_ = false;
     std::vector<std::pair<uint16_t, Bytes>> held_;  // dial-on-demand: packets before the NCP is up
     uint64_t held_dropped_ = 0;

@@ -360,6 +360,8 @@ void Concentrator::on_link_events() {
             case K::Deleted:
                 interface_gone(*c, "removed");
                 break;
+            case K::DefaultRoute:
+                break;  // not subscribed here
             case K::AddrAdded:
             case K::AddrRemoved: {
                 // Ours: the IPCP local address and the IPv6CP link-local one.

@@ -74,7 +74,6 @@ ip -n "$E2E-s" addr add "$REMOTE/32" dev lo
 ip -n "$E2E-s" addr add 198.18.253.1/32 dev lo   # "the internet" behind the concentrator
 ip netns exec "$E2E-s" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
 ip -n "$E2E-c" route add default via "$E2E_SRV"
-default_before=$(ip -n "$E2E-c" route show default)
 
 e2e_log "add-default-route: default through the tunnel, host route to the server kept, restored at the end"
 E2E_LISTEN=$REMOTE e2e_server_config server
@@ -90,9 +89,21 @@ sleep 4  # longer than the server's keepalive (3 s): the client without keepaliv
 ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.18.253.1 >/dev/null || e2e_fail "no traffic through the default route"
 grep -q "connected:" "$E2E_DIR/defroute.log" && [ "$(grep -c 'connected:' "$E2E_DIR/defroute.log")" -eq 1 ] \
     || e2e_fail "session did not stay up with keepalive-timeout = disabled"
+# The underlying default route changes (a DHCP renewal with a new gateway replaces ours): the
+# client follows: host route to the server through the new gateway, default back on the tunnel.
+GW2="198.18.$E2E_NET.3"
+ip -n "$E2E-s" addr add "$GW2/24" dev "$E2E-s0"
+ip -n "$E2E-c" route replace default via "$GW2"
+e2e_wait 5 "grep -q 'underlying default route is now default via $GW2' '$E2E_DIR/defroute.log'" \
+    || e2e_fail "change of the underlying default route not followed"
+e2e_wait 5 "ip -n '$E2E-c' route show default | grep -q '^default dev sstp-out1'" || e2e_fail "default not back on the tunnel"
+ip -n "$E2E-c" route show "$REMOTE" | grep -q "via $GW2 dev $E2E-c0" || e2e_fail "host route not moved to the new gateway"
+ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.18.253.1 >/dev/null || e2e_fail "no traffic after the gateway change"
 e2e_stop "$defroute" || e2e_fail "client did not stop"
-grep -q "restored default via $E2E_SRV dev $E2E-c0" "$E2E_DIR/defroute.log" || e2e_fail "no restore message"
-[ "$(ip -n "$E2E-c" route show default)" = "$default_before" ] || e2e_fail "default route not restored: $(ip -n "$E2E-c" route show default)"
+grep -q "restored default via $GW2 dev $E2E-c0" "$E2E_DIR/defroute.log" || e2e_fail "no restore message"
+[ "$(ip -n "$E2E-c" route show default)" = "default via $GW2 dev $E2E-c0 " ] || [ "$(ip -n "$E2E-c" route show default)" = "default via $GW2 dev $E2E-c0" ] \
+    || e2e_fail "default route not restored: $(ip -n "$E2E-c" route show default)"
+ip -n "$E2E-c" route replace default via "$E2E_SRV"
 [ -z "$(ip -n "$E2E-c" route show "$REMOTE")" ] || e2e_fail "host route to the server left behind"
 
 e2e_log "dial-on-demand: interface up at once, connects on the first packet, which is delivered"
