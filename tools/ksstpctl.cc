@@ -106,15 +106,17 @@ void print_table(const json& rows, const std::vector<std::pair<std::string, std:
         }
         cells.push_back(std::move(line));
     }
-    std::string idx_pad(std::to_string(cells.size()).size() + 1, ' ');
-    std::printf("%-*s", int(idx_pad.size()) + 1, "#");
-    for (size_t i = 0; i < cols.size(); ++i) std::printf("%-*s", int(width[i]) + 2, cols[i].second.c_str());
-    std::printf("\n");
-    for (size_t n = 0; n < cells.size(); ++n) {
-        std::printf("%*zu  ", int(idx_pad.size()), n);
-        for (size_t i = 0; i < cols.size(); ++i) std::printf("%-*s", int(width[i]) + 2, cells[n][i].c_str());
-        std::printf("\n");
-    }
+    const int idx = int(std::to_string(cells.size()).size()) + 1;
+    auto row = [&](const std::string& first, const std::vector<std::string>& v) {
+        std::string line(size_t(std::max(0, idx - int(first.size()))), ' ');
+        line += first + "  ";
+        for (size_t i = 0; i < v.size(); ++i) line += v[i] + std::string(i + 1 < v.size() ? width[i] - v[i].size() + 2 : 0, ' ');
+        std::printf("%s\n", line.c_str());
+    };
+    std::vector<std::string> titles;
+    for (const auto& c : cols) titles.push_back(c.second);
+    row("#", titles);
+    for (size_t n = 0; n < cells.size(); ++n) row(std::to_string(n), cells[n]);
 }
 
 // MikroTik's `print` of settings: right-aligned names, colon, value.

@@ -255,6 +255,7 @@ void Concentrator::handle_events(Conn& c) {
                 stats_.setup_ms.push_back(double((now - c.accepted_at).count()));
                 if (stats_.setup_ms.size() > kLatencySamples) stats_.setup_ms.pop_front();
                 stats_.recent_setups.push_back(now);
+                while (now - stats_.recent_setups.front() > Duration{10'000}) stats_.recent_setups.pop_front();
             }
             c.mtu = v4->mtu;
             if (!bring_up_interface(c, v4->mtu)) {
