@@ -82,7 +82,9 @@ Result<RoutePtr, std::string> lookup_route(const NlSock& sk, const in_addr& dst)
     // numbers by it); a failure is one NLMSG_ERROR instead.
     if (int err = nl_send_auto(sk.get(), msg.get()); err < 0) return fail(nl_error("route lookup", err));
     RoutePtr out;
-    nl_cb* cb = nl_cb_clone(nl_socket_get_cb(sk.get()));
+    nl_cb* base = nl_socket_get_cb(sk.get());  // a reference of its own
+    nl_cb* cb = nl_cb_clone(base);
+    nl_cb_put(base);
     nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_route, &out);
     int err = nl_recvmsgs(sk.get(), cb);
     nl_cb_put(cb);

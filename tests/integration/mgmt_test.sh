@@ -154,9 +154,13 @@ cctl client enable nope >/dev/null 2>&1; [ $? -eq 1 ] || e2e_fail "unknown clien
 e2e_stop "$alice"
 
 e2e_log "crash safety: kill -9 while secrets are written, the file stays valid"
+count_saved() { python3 -c "import tomllib,sys; print(len(tomllib.load(open(sys.argv[1],'rb')).get('ppp',{}).get('secret',[])))" "$secrets" 2>/dev/null || echo 0; }
 for i in $(seq 1 12); do
+    before=$(count_saved)
     ( for j in $(seq 1 40); do ctl secret add "name=u$i-$j" "password=p$j" >/dev/null 2>&1 || break; done ) &
     writer=$!
+    # Kill in the middle of the stream: after its first write has landed, at a varying moment.
+    e2e_wait 10 "[ \$(count_saved) -gt $before ]" || e2e_fail "no write landed in round $i"
     sleep "0.0$(( (i * 7) % 10 ))"
     kill -9 "$E2E_SERVER_PID"
     wait "$writer" 2>/dev/null
