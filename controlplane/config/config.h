@@ -36,6 +36,14 @@ struct ServerConfig {
     std::optional<uint16_t> mrru;                   // nullopt = "disabled"
     std::optional<uint32_t> keepalive_timeout = 60;  // seconds; nullopt = "disabled"
     uint32_t max_sessions = 0;                      // 0 = unlimited
+    // Flood and slow-peer limits (issue 7): a connection must reach Call Connected within
+    // handshake-timeout seconds (TLS + HTTP + SSTP + PPP); at most max-starting connections are in
+    // setup at once, at most max-starting-per-address of them from one address; one address may
+    // open max-connection-rate connections per second (0 = no limit).
+    uint32_t handshake_timeout = 60;
+    uint32_t max_starting = 1000;
+    uint32_t max_starting_per_address = 16;
+    uint32_t max_connection_rate = 0;
     std::string interface_name = "sstp-{user}";
 };
 

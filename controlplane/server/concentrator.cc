@@ -118,9 +118,24 @@ void Concentrator::on_accept(int lfd) {
         }
         std::string caller = std::string(host) + ":" + std::to_string(port);
         if (stopping_) continue;
+        const Instant now = io::monotonic_now();
+        std::optional<std::string> refusal;
         if (cfg_.server->max_sessions && conns_.size() >= cfg_.server->max_sessions) {
             ++stats_.refused_max_sessions;
-            spdlog::warn("sstp: refusing {}: max-sessions {} reached", caller, cfg_.server->max_sessions);
+            refusal = "max-sessions " + std::to_string(cfg_.server->max_sessions) + " reached";
+        } else {
+            refusal = admit(host, now);
+        }
+        if (refusal) {
+            // Closed at once, before any TLS work. One log line a second at most, with the count.
+            if (now - refusal_logged_ >= Duration{1000}) {
+                spdlog::warn("sstp: refusing {}: {}{}", caller, *refusal,
+                             refusals_unlogged_ ? " (and " + std::to_string(refusals_unlogged_) + " more refused before)" : "");
+                refusal_logged_ = now;
+                refusals_unlogged_ = 0;
+            } else {
+                ++refusals_unlogged_;
+            }
             continue;
         }
         int one = 1;
@@ -128,7 +143,8 @@ void Concentrator::on_accept(int lfd) {
         auto c = std::make_unique<Conn>();
         c->id = next_id_++;
         c->caller = caller;
-        c->accepted_at = io::monotonic_now();
+        c->accepted_at = now;
+        c->source = host;
         c->started_wall = std::time(nullptr);
         ++stats_.accepted;
         c->tls.emplace(tls::TlsSession::server(tls_ctx_.get(), fd.get()));
@@ -136,6 +152,7 @@ void Concentrator::on_accept(int lfd) {
         session::ServerSessionConfig sc;
         const auto& s = *cfg_.server;
         sc.sstp.timers.hello = Duration{s.keepalive_timeout ? int64_t(*s.keepalive_timeout) * 1000 : 0};
+        sc.sstp.timers.negotiation = Duration{int64_t(s.handshake_timeout) * 1000};  // from accept, TLS included
         sc.ppp.methods = s.authentication;
         sc.ppp.max_mru = s.max_mru;
         sc.ppp.max_mtu = s.max_mtu;
@@ -190,8 +207,7 @@ void Concentrator::drive(Conn& c) {
         c.tls_cipher = ti.cipher;
         c.ktls_tx = ti.ktls_tx;
         c.ktls_rx = ti.ktls_rx;
-        stats_.tls_ms.push_back(double((now - c.accepted_at).count()));
-        if (stats_.tls_ms.size() > kLatencySamples) stats_.tls_ms.pop_front();
+        sample(stats_.tls_ms, double((now - c.accepted_at).count()));
         spdlog::info("session {} user - [tls] {} {} kTLS tx {} rx {}", id, ti.version, ti.cipher,
                      ti.ktls_tx ? "on" : "off", ti.ktls_rx ? "on" : "off");
     }
@@ -243,17 +259,18 @@ void Concentrator::handle_events(Conn& c) {
         } else if (auto* a = std::get_if<session::ev::Authenticated>(&e)) {
             c.user = a->user;
             c.auth = ppp::to_string(a->method);
+            sample(stats_.auth_ms, double((now - c.accepted_at).count()));
             const config::Profile* prof = plan_.profile_of(c.user);
             c.clamp_mss = prof && prof->change_tcp_mss;
         } else if (auto* af = std::get_if<session::ev::AuthFailed>(&e)) {
             ++stats_.auth_failures[af->reason.empty() ? "refused" : af->reason.substr(0, 80)];
         } else if (auto* v4 = std::get_if<session::ev::Ipv4Up>(&e)) {
             c.v4 = v4->ipcp;
+            setup_over(c);
             if (!c.established) {
                 c.established = true;
                 ++stats_.established;
-                stats_.setup_ms.push_back(double((now - c.accepted_at).count()));
-                if (stats_.setup_ms.size() > kLatencySamples) stats_.setup_ms.pop_front();
+                sample(stats_.setup_ms, double((now - c.accepted_at).count()));
                 stats_.recent_setups.push_back(now);
                 while (now - stats_.recent_setups.front() > Duration{10'000}) stats_.recent_setups.pop_front();
             }
@@ -269,6 +286,7 @@ void Concentrator::handle_events(Conn& c) {
             run_hook(c, "up");
         } else if (auto* v6 = std::get_if<session::ev::Ipv6Up>(&e)) {
             c.v6 = v6->ipv6cp;
+            setup_over(c);
             if (!bring_up_interface(c, v6->mtu)) {
                 c.sess->disconnect(now, "cannot create the session interface");
                 continue;
@@ -425,6 +443,7 @@ void Concentrator::close_conn(uint64_t id, const std::string& why) {
     if (c.tun) loop_.unwatch(c.tun->fd());
     if (c.tls && c.tls_done) c.tls->shutdown();
     if (c.up_hook_ran) run_hook(c, "down");
+    setup_over(c);
     plan_.release(c.lease);
     std::string ifname = c.ifname;
     const auto* counters = c.ifname.empty() ? nullptr : &c.counters();
@@ -452,6 +471,44 @@ void Concentrator::close_conn(uint64_t id, const std::string& why) {
         delete_retired();
         loop_.stop();
     }
+}
+
+std::optional<std::string> Concentrator::admit(const std::string& host, Instant now) {
+    const config::ServerConfig& s = *cfg_.server;
+    auto count = [this](const char* why) {
+        ++stats_.refused[why];
+        return std::string(why);
+    };
+    if (starting_ >= s.max_starting)
+        return count("max-starting") + " " + std::to_string(s.max_starting) + " reached (connections in setup)";
+    Source& src = sources_[host];
+    if (src.starting >= s.max_starting_per_address)
+        return count("max-starting-per-address") + " " + std::to_string(s.max_starting_per_address) + " reached";
+    if (s.max_connection_rate) {
+        // Token bucket: max-connection-rate per second, bursts of the same size.
+        const double rate = s.max_connection_rate;
+        if (src.refilled == Instant{}) src.tokens = rate;
+        else src.tokens = std::min(rate, src.tokens + rate * double((now - src.refilled).count()) / 1000.0);
+        src.refilled = now;
+        if (src.tokens < 1) return count("max-connection-rate") + " " + std::to_string(s.max_connection_rate) + "/s exceeded";
+        src.tokens -= 1;
+    }
+    ++starting_;
+    ++src.starting;
+    return std::nullopt;
+}
+
+void Concentrator::setup_over(Conn& c) {
+    if (!c.starting) return;
+    c.starting = false;
+    --starting_;
+    auto it = sources_.find(c.source);
+    if (it == sources_.end()) return;
+    if (it->second.starting) --it->second.starting;
+    // Forget an address with nothing in setup and a full bucket: the table stays small.
+    if (it->second.starting == 0 && (!cfg_.server->max_connection_rate ||
+                                     io::monotonic_now() - it->second.refilled > Duration{10'000}))
+        sources_.erase(it);
 }
 
 void Concentrator::delete_retired() {
@@ -504,6 +561,14 @@ std::optional<Instant> Concentrator::next_deadline() const {
 }
 
 void Concentrator::tick(Instant now) {
+    // Sources with nothing in setup and an idle bucket are forgotten (refused-only ones included),
+    // checked once a second: tick runs after every wake-up.
+    if (now - sources_pruned_ >= Duration{1000}) {
+        sources_pruned_ = now;
+        std::erase_if(sources_, [&](const auto& kv) {
+            return kv.second.starting == 0 && now - kv.second.refilled > Duration{10'000};
+        });
+    }
     if (retire_deadline_ && now >= *retire_deadline_) delete_retired();
     if (metrics_ && now - metrics_published_ >= Duration{1000}) {
         metrics_->publish(metrics_text());

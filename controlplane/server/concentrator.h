@@ -44,14 +44,21 @@ public:
     // Counters for `ksstpctl stats` and metrics.
     struct Stats {
         uint64_t accepted = 0, established = 0, closed = 0, refused_max_sessions = 0;
+        std::map<std::string, uint64_t> refused;  // connections closed at accept, by limit
         std::map<std::string, uint64_t> auth_failures;     // by reason
         std::map<std::string, uint64_t> handshake_errors;  // TLS/HTTP/SSTP setup failures by reason
         std::map<std::string, uint64_t> end_reasons;
         uint64_t drop_iface_full = 0, drop_malformed = 0, drop_tunnel_refused = 0;  // of closed sessions
-        std::deque<double> tls_ms, setup_ms;  // last kLatencySamples setups, for percentiles
+        // Milliseconds from TCP accept to: TLS done, PPP authentication done, IPCP up (the last
+        // kLatencySamples setups, for percentiles).
+        std::deque<double> tls_ms, auth_ms, setup_ms;
         std::deque<Instant> recent_setups;    // established in the last 10 s
     };
     static constexpr size_t kLatencySamples = 1024;
+    static void sample(std::deque<double>& d, double ms) {
+        d.push_back(ms);
+        if (d.size() > kLatencySamples) d.pop_front();
+    }
 
 private:
     struct Conn;
@@ -103,6 +110,19 @@ private:
     HookRunner hooks_;
     std::string config_path_;
     Stats stats_;
+    // Per source address: connections in setup, and a token bucket for max-connection-rate.
+    struct Source {
+        uint32_t starting = 0;
+        double tokens = 0;
+        Instant refilled{};
+    };
+    std::map<std::string, Source> sources_;
+    size_t starting_ = 0;  // connections not yet established (TLS .. IPCP)
+    Instant sources_pruned_{};
+    Instant refusal_logged_{};    // refusals are logged at most once a second (a flood must not flood the log)
+    uint64_t refusals_unlogged_ = 0;
+    std::optional<std::string> admit(const std::string& host, Instant now);
+    void setup_over(Conn& c);  // established or closed: no longer counts as starting
     std::unique_ptr<io::MgmtSocket> mgmt_;
     std::unique_ptr<io::MetricsServer> metrics_;
     Instant metrics_published_{};

@@ -44,6 +44,8 @@ struct Concentrator::Conn {
     Instant accepted_at{};
     std::time_t started_wall = 0;
     bool established = false;
+    std::string source;          // caller's address without port (per-address limits)
+    bool starting = true;        // counted in the setup limits until established or closed
     std::string ifname;          // kept after the interface is gone (logs, on-down)
     dp::PathCounters counters_before;  // of a data path already gone with its interface
     const dp::PathCounters& counters() const { return path ? path->counters() : counters_before; }

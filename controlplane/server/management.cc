@@ -183,12 +183,15 @@ json Concentrator::stats_json() const {
                 {"established", stats_.established},
                 {"closed", stats_.closed},
                 {"refused-max-sessions", stats_.refused_max_sessions},
+                {"refused", stats_.refused},
+                {"starting", starting_},
                 {"setups-per-s", double(recent) / 10.0},
                 {"auth-failures", stats_.auth_failures},
                 {"handshake-errors", stats_.handshake_errors},
                 {"end-reasons", stats_.end_reasons},
                 {"drops", {{"interface-full", drops_if}, {"malformed", drops_mal}, {"tunnel-refused", drops_ref}}},
-                {"latency", {{"tls", latency(stats_.tls_ms)}, {"setup", latency(stats_.setup_ms)}}}};
+                {"latency", {{"tls", latency(stats_.tls_ms)}, {"auth", latency(stats_.auth_ms)},
+                             {"setup", latency(stats_.setup_ms)}}}};
 }
 
 json Concentrator::secret_command(const mgmt::Request& r) {
@@ -299,14 +302,17 @@ std::string Concentrator::metrics_text() const {
     line("ksstp_sessions_closed_total", "", st["closed"].get<double>());
     metric("ksstp_refused_max_sessions_total", "counter", "Connections refused by max-sessions.");
     line("ksstp_refused_max_sessions_total", "", st["refused-max-sessions"].get<double>());
+    metric("ksstp_refused_total", "counter", "Connections closed at accept by a flood limit.");
+    by("ksstp_refused_total", "limit", st["refused"]);
     metric("ksstp_auth_failures_total", "counter", "Failed PPP authentications by reason.");
     by("ksstp_auth_failures_total", "reason", st["auth-failures"]);
     metric("ksstp_handshake_errors_total", "counter", "Setups that failed before the session was up, by reason.");
     by("ksstp_handshake_errors_total", "reason", st["handshake-errors"]);
     metric("ksstp_drops_total", "counter", "Packets dropped by the data path, by reason.");
     by("ksstp_drops_total", "reason", st["drops"]);
-    metric("ksstp_setup_latency_ms", "summary", "Time from TCP accept to TLS done (phase=tls) and to IPCP up (phase=setup).");
-    for (const char* phase : {"tls", "setup"}) {
+    metric("ksstp_setup_latency_ms", "summary",
+           "Time from TCP accept to TLS done (phase=tls), authentication done (phase=auth) and IPCP up (phase=setup).");
+    for (const char* phase : {"tls", "auth", "setup"}) {
         const json& l = st["latency"][phase];
         for (const char* q : {"50", "90", "99"})
             line("ksstp_setup_latency_ms", std::string("phase=\"") + phase + "\",quantile=\"0." + q + "\"",

@@ -141,6 +141,15 @@ e2e_wait() {
     return 1
 }
 
+# e2e_no_secrets_in_logs PASSWORD...: none of them appears in any log of the test (issue 7: no
+# secret in logs at the default level).
+e2e_no_secrets_in_logs() {
+    local pw
+    for pw in "$@"; do
+        if grep -lF -- "$pw" "$E2E_DIR"/*.log 2>/dev/null; then e2e_fail "password \"$pw\" appears in a log"; fi
+    done
+}
+
 e2e_count() {  # occurrences of $1 in file $2; 0 when the file does not exist yet
     local n
     n=$(grep -c "$1" "$2" 2>/dev/null)

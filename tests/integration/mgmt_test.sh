@@ -120,7 +120,7 @@ ip netns exec "$E2E-c" ping -c 30 -i 0.1 -W 2 198.19.0.1 >/dev/null &
 mon=$(ctl monitor alice --count 2)
 wait $!
 [ "$(echo "$mon" | grep -c 'rx .* tx ')" = 2 ] || e2e_fail "monitor: $mon"
-E2E_CLIENT_NAME=sstp-eve e2e_start_client eve --user alice --password wrong-one
+E2E_CLIENT_NAME=sstp-eve e2e_start_client eve --user alice --password Wrong-One-5
 eve=$E2E_CLIENT_PID
 e2e_wait 10 "ctl stats --json | python3 -c 'import json,sys; sys.exit(0 if sum(json.load(sys.stdin)[\"auth-failures\"].values()) >= 1 else 1)'" \
     || e2e_fail "auth failure not counted"
@@ -171,4 +171,5 @@ done
 n=$(python3 -c "import tomllib,sys; print(len(tomllib.load(open(sys.argv[1],'rb'))['ppp']['secret']))" "$secrets")
 [ "$n" -ge 12 ] || e2e_fail "too few writes happened ($n) to test anything"
 e2e_stop "$E2E_SERVER_PID"
+e2e_no_secrets_in_logs Correct-Horse-9 Bob-Pass-1 Bob-Pass-2 Wrong-One-5 Dave-Pass-4
 echo "PASS ($n secrets written across 12 kills)"

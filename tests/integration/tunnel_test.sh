@@ -94,7 +94,7 @@ e2e_stop "$E2E_CLIENT_PID"
 
 e2e_log "wrong password"
 : > "$E2E_DIR/bad.log"
-e2e_start_client bad --user alice --password wrong --authentication mschap2 --ca-certificate "$E2E_DIR/ca.pem"
+e2e_start_client bad --user alice --password Not-The-Password-7 --authentication mschap2 --ca-certificate "$E2E_DIR/ca.pem"
 e2e_wait 10 "grep -q 'authentication failed' '$E2E_DIR/bad.log'" || e2e_fail "client did not log the refusal"
 grep -q "authentication failed for user 'alice': wrong password" "$E2E_DIR/server.log" || e2e_fail "server did not log why"
 ip -n "$E2E-s" -br link | grep -q '^sstp-' && e2e_fail "wrong password left an interface"
@@ -119,4 +119,7 @@ e2e_start_client name --user alice --password Correct-Horse-9 --ca-certificate "
 e2e_wait 10 "grep -q \"server's IP address does not match certificate\" '$E2E_DIR/name.log'" || e2e_fail "name mismatch not reported"
 e2e_stop "$E2E_CLIENT_PID"
 
+# All four methods (PAP sends the password in clear inside TLS) and a wrong password ran: none of
+# the passwords may be in any log.
+e2e_no_secrets_in_logs Correct-Horse-9 Not-The-Password-7
 echo "PASS"

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Floods and slow peers (issue 7, item 3): from one attacking address, a slowloris (connections
+# that send one byte a second and never finish TLS) and a connection flood, while a legitimate
+# client from another address connects and passes traffic. Asserts: per-address and rate limits
+# close the excess at once, handshake-timeout ends the slow ones, the legitimate client gets in,
+# refusals are counted and logged at most once a second, the daemon stays responsive.
+. "$(dirname "$0")/lib.sh"
+e2e_setup flood
+
+ATTACKER="198.18.$E2E_NET.5"
+ip -n "$E2E-c" addr add "$ATTACKER/24" dev "$E2E-c0"
+e2e_server_config server "handshake-timeout = 5
+max-starting = 40
+max-starting-per-address = 8
+max-connection-rate = 20"
+e2e_start_server
+ctl() { "$E2E_BIN/tools/ksstpctl" --socket "$E2E_DIR/ksstpd.sock" "$@"; }
+
+e2e_log "slowloris from $ATTACKER (30 connections, one byte a second) and a legitimate client"
+ip netns exec "$E2E-c" python3 - "$ATTACKER" "$E2E_SRV" > "$E2E_DIR/slowloris.json" <<'PY' &
+import json, socket, sys, time
+src, dst = sys.argv[1], sys.argv[2]
+t0 = time.monotonic()
+socks, closed = [], {}
+for i in range(30):
+    s = socket.socket(); s.bind((src, 0)); s.settimeout(2)
+    try:
+        s.connect((dst, 443)); socks.append(s)
+    except OSError:
+        closed[len(socks) + len(closed)] = 0.0
+hello = bytes.fromhex("16030100c8010000c40303") + bytes(200)  # the start of a ClientHello, forever unfinished
+pos = 0
+while time.monotonic() - t0 < 12:
+    for i, s in enumerate(socks):
+        if i in closed:
+            continue
+        try:
+            s.send(hello[pos % len(hello):pos % len(hello) + 1])
+            s.setblocking(False)
+            if s.recv(1) == b"":
+                closed[i] = time.monotonic() - t0
+        except BlockingIOError:
+            pass
+        except OSError:
+            closed[i] = time.monotonic() - t0
+    pos += 1
+    time.sleep(1)
+print(json.dumps({"fast": sum(1 for t in closed.values() if t < 2), "timed_out": sum(1 for t in closed.values() if 3 <= t <= 9),
+                  "open_at_end": len(socks) - len(closed)}))
+PY
+slow=$!
+sleep 1
+e2e_start_client legit --user alice --password Correct-Horse-9 --ca-certificate "$E2E_DIR/ca.pem" \
+    --verify-server-certificate true
+legit=$E2E_CLIENT_PID
+e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/legit.log'" || e2e_fail "the legitimate client did not get in during the slowloris"
+ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.19.0.1 >/dev/null || e2e_fail "no traffic during the slowloris"
+wait "$slow"
+r=$(cat "$E2E_DIR/slowloris.json")
+echo "  slowloris: $r"
+python3 -c "import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d['fast'] >= 22 and 1 <= d['timed_out'] <= 8 and d['open_at_end'] == 0 else 1)" "$r" \
+    || e2e_fail "slowloris not contained: $r (want >= 22 closed at once, <= 8 timed out after handshake-timeout, none left)"
+
+e2e_log "connection flood from $ATTACKER (300 connections as fast as possible)"
+ip netns exec "$E2E-c" python3 - "$ATTACKER" "$E2E_SRV" <<'PY' > "$E2E_DIR/flood.json"
+import json, socket, sys
+src, dst = sys.argv[1], sys.argv[2]
+ok = 0
+for i in range(300):
+    s = socket.socket(); s.bind((src, 0)); s.settimeout(2)
+    try:
+        s.connect((dst, 443)); ok += 1
+    except OSError:
+        pass
+    s.close()
+print(json.dumps({"connected": ok}))
+PY
+ctl server print >/dev/null || e2e_fail "daemon not responsive after the flood"
+ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.19.0.1 >/dev/null || e2e_fail "established session broken by the flood"
+st=$(ctl stats --json)
+echo "  refused: $(echo "$st" | python3 -c 'import json,sys; print(json.load(sys.stdin)["refused"])')"
+python3 - "$st" <<'PY' || e2e_fail "refusals not counted: $st"
+import json, sys
+d = json.loads(sys.argv[1])
+r = d["refused"]
+ok = r.get("max-starting-per-address", 0) >= 10 and r.get("max-connection-rate", 0) >= 200 and d["starting"] == 0
+ok = ok and any("timeout" in k for k in d["handshake-errors"])
+sys.exit(0 if ok else 1)
+PY
+lines=$(e2e_count 'sstp: refusing' "$E2E_DIR/server.log")
+[ "$lines" -le 25 ] || e2e_fail "refusals flooded the log ($lines lines)"
+grep -q "more refused before" "$E2E_DIR/server.log" || e2e_fail "refusal log lines do not say how many were folded"
+e2e_stop "$legit"
+e2e_stop "$E2E_SERVER_PID" || e2e_fail "ksstpd did not stop"
+echo "PASS"
