@@ -144,6 +144,7 @@ int main(int argc, char** argv) {
         // Load the file alone first: its own errors name its own lines.
         if (!config_path.empty()) {
             config::Config file = config::load_file(config_path);
+            for (const auto& w : file.warnings) spdlog::warn("cfg: {}", w);
             clients = std::move(file.clients);
             configured_socket = file.management_socket;
         }

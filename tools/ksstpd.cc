@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ksstpd: %s\n", e.what());
         return 2;
     }
+    for (const auto& w : cfg.warnings) spdlog::warn("cfg: {}", w);
     if (!cfg.server || !cfg.server->enabled) {
         std::fprintf(stderr, "ksstpd: %s: [sstp-server]: missing or enabled = false, nothing to serve\n", config_path.c_str());
         return 2;

@@ -112,6 +112,8 @@ struct FileRef {
 struct Config {
     std::optional<ServerConfig> server;  // present when [sstp-server] is
     std::vector<FileRef> files;
+    // Said at start by the daemon: files holding secrets that every user may read (chmod 600).
+    std::vector<std::string> warnings;
     std::map<std::string, Profile> profiles;
     std::vector<Secret> secrets;
     std::map<std::string, PoolConfig> pools;

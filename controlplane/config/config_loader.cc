@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -349,6 +350,7 @@ void read_client(const Reader& r, size_t index, const toml::table& t, Config& c)
     if (pw && pwf) r.fail(pwf, sec + " password-file", "give either password or password-file, not both");
     if (pwf) {
         std::string path = r.get_string(t, sec, "password-file", "");
+        r.file_ref(t, sec, "password-file", path, c);
         std::ifstream probe(path);
         if (!probe) r.fail(pwf, sec + " password-file", "cannot read \"" + path + "\"");
         cl.password = read_file_text(path);
@@ -476,6 +478,18 @@ Config load_file(const std::string& path) {
     Config c = load_string(ss.str(), path);
     check_named_files(c, path);
     load_secrets_file(c);
+    // Files with passwords or private keys must not be readable by everyone (issue 7).
+    std::vector<std::string> secret_files{path, c.secrets_file};
+    if (c.server && c.server->certificate != "none") secret_files.push_back(c.server->private_key);
+    for (const auto& cl : c.clients)
+        if (!cl.private_key.empty()) secret_files.push_back(cl.private_key);
+    for (const FileRef& f : c.files)
+        if (f.key.ends_with("password-file")) secret_files.push_back(f.path);
+    for (const std::string& f : secret_files) {
+        struct stat st{};
+        if (!f.empty() && ::stat(f.c_str(), &st) == 0 && (st.st_mode & S_IROTH))
+            c.warnings.push_back(f + " holds passwords or keys and is readable by every user: chmod 600 " + f);
+    }
     return c;
 }
 

@@ -150,4 +150,25 @@ write("ppp/multilink_fuzz_corpus", [
     ("wrap", mp_records([(0, 0x80, 0xFFFFFF, ip1[:100]), (0, 0x40, 0, ip1[100:])])),
     ("short", bytes([0, 2, 0x80, 0])),
 ])
+def session_records(role_bit, recs):
+    """session_fuzz input: role byte, then (kind, bytes) records; kind 0 = timer, 1 = closed, 2 = data."""
+    out = bytes([role_bit])
+    for kind, b in recs:
+        out += bytes([kind]) + struct.pack(">H", len(b)) + b
+    return out
+def ppp_in_sstp(f):
+    return data_pkt(b"\xff\x03" + f if not f.startswith(b"\xff\x03") else f)
+connect_req = h("1001000E 00010001 00010006 0001")
+server_stream = [(2, reqs["ksstpc"]), (2, connect_req)] + [(2, ppp_in_sstp(f)) if f is not None else (0, b"")
+                                                         for f in client_side] + [(0, b""), (1, b"")]
+client_stream = [(2, b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n"),
+                 (2, sstp_msgs["connect_ack_sha256"])] + [(2, ppp_in_sstp(f)) if f is not None else (0, b"")
+                                                          for f in server_side] + [(0, b"")] * 4
+write("session/session_fuzz_corpus", [
+    ("server_full", session_records(0x01, server_stream)),
+    ("server_mrru", session_records(0x03, server_stream)),
+    ("client_full", session_records(0x00, client_stream)),
+    ("server_get", session_records(0x01, [(2, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")])),
+    ("server_timeouts", session_records(0x01, [(2, reqs["sstpc"])] + [(0, b"")] * 8)),
+])
 print("seed corpora written under", os.path.normpath(ROOT))

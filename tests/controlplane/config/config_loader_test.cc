@@ -247,6 +247,16 @@ TEST_F(NamedFiles, SecretsFileRoundTripAndManagedSecrets) {
     std::remove(secrets.c_str());
 }
 
+TEST_F(NamedFiles, WorldReadableSecretsAreWarnedAbout) {
+    std::string path = write("ksstp-perm.toml", "[sstp-server]\ncertificate = \"none\"\n");
+    ::chmod(path.c_str(), 0644);
+    Config open = load_file(path);
+    ASSERT_EQ(open.warnings.size(), 1u);
+    EXPECT_EQ(open.warnings[0], path + " holds passwords or keys and is readable by every user: chmod 600 " + path);
+    ::chmod(path.c_str(), 0600);
+    EXPECT_TRUE(load_file(path).warnings.empty());
+}
+
 TEST(ConfigLoader, SecretFromArgsIsCheckedLikeTheFile) {
     Config c = load_string("[sstp-server]\ncertificate = \"none\"\n[[ppp.secret]]\nname = \"alice\"\npassword = \"a\"\n", "<t>");
     auto refused = [&](std::map<std::string, std::string> a) {
