@@ -1,9 +1,11 @@
 // epoll event loop; see event_loop.h.
 #include "controlplane/io/event_loop.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,6 +13,21 @@
 #include <time.h>
 
 namespace ksstp::io {
+
+FdReserve::FdReserve() : reserve_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+
+FdReserve::Shed FdReserve::shed(int listener) {
+    if (!reserve_) {
+        reserve_ = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        return Shed::NoReserve;
+    }
+    reserve_.reset();
+    Fd victim(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+    const bool took = bool(victim);
+    victim.reset();
+    reserve_ = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    return took ? Shed::One : Shed::NothingPending;
+}
 
 Instant monotonic_now() {
     timespec ts{};

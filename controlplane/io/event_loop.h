@@ -16,6 +16,21 @@ namespace ksstp::io {
 
 Instant monotonic_now();
 
+// One descriptor kept in reserve (on /dev/null) so that a listener can still shed a connection
+// when the process is out of descriptors (EMFILE): close the reserve, accept, close, reopen. A
+// level-triggered listener would otherwise stay readable and spin the loop (issue 7: out-of-fds).
+class FdReserve {
+public:
+    FdReserve();
+    // After accept4() failed with EMFILE/ENFILE on `listener` (Linux says so even with nothing
+    // pending): takes one pending connection off and closes it.
+    enum class Shed { One, NothingPending, NoReserve };
+    Shed shed(int listener);
+
+private:
+    Fd reserve_;
+};
+
 class EventLoop {
 public:
     using Handler = std::function<void(uint32_t events)>;

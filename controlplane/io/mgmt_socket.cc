@@ -60,6 +60,8 @@ MgmtSocket::~MgmtSocket() {
 void MgmtSocket::on_accept() {
     for (;;) {
         Fd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd && (errno == EMFILE || errno == ENFILE) && reserve_.shed(listener_.get()) == FdReserve::Shed::One)
+            continue;
         if (!fd) return;
         ucred cred{};
         socklen_t len = sizeof cred;

@@ -46,6 +46,7 @@ private:
     std::string path_;
     Handler handler_;
     Fd listener_;
+    FdReserve reserve_;  // out of descriptors: shed, do not spin
     std::map<int, Client> clients_;
 };
 

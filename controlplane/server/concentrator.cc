@@ -104,6 +104,21 @@ void Concentrator::on_accept(int lfd) {
         sockaddr_storage ss{};
         socklen_t len = sizeof ss;
         Fd fd(::accept4(lfd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd && (errno == EMFILE || errno == ENFILE)) {
+            // Out of descriptors: the pending connection is taken off and closed (a listener left
+            // readable would spin the loop); accepting works again as soon as descriptors free up.
+            const Instant now = io::monotonic_now();
+            const std::string why = std::string("out of file descriptors (") + std::strerror(errno) + ")";
+            auto r = fd_reserve_.shed(lfd);
+            if (r == io::FdReserve::Shed::NothingPending) return;
+            ++stats_.refused["out-of-fds"];
+            note_refusal("a connection", why, now);
+            if (r == io::FdReserve::Shed::One) continue;
+            loop_.unwatch(lfd);
+            paused_listeners_.push_back(lfd);
+            resume_listeners_ = now + Duration{100};
+            return;
+        }
         if (!fd) return;  // EAGAIN (or a transient error): wait for the next readiness
         char host[INET6_ADDRSTRLEN] = "?";
         uint16_t port = 0;
@@ -127,15 +142,7 @@ void Concentrator::on_accept(int lfd) {
             refusal = admit(host, now);
         }
         if (refusal) {
-            // Closed at once, before any TLS work. One log line a second at most, with the count.
-            if (now - refusal_logged_ >= Duration{1000}) {
-                spdlog::warn("sstp: refusing {}: {}{}", caller, *refusal,
-                             refusals_unlogged_ ? " (and " + std::to_string(refusals_unlogged_) + " more refused before)" : "");
-                refusal_logged_ = now;
-                refusals_unlogged_ = 0;
-            } else {
-                ++refusals_unlogged_;
-            }
+            note_refusal(caller, *refusal, now);  // closed at once, before any TLS work
             continue;
         }
         int one = 1;
@@ -473,6 +480,18 @@ void Concentrator::close_conn(uint64_t id, const std::string& why) {
     }
 }
 
+// One log line a second at most, with the number of refusals folded into it.
+void Concentrator::note_refusal(const std::string& who, const std::string& why, Instant now) {
+    if (now - refusal_logged_ >= Duration{1000}) {
+        spdlog::warn("sstp: refusing {}: {}{}", who, why,
+                     refusals_unlogged_ ? " (and " + std::to_string(refusals_unlogged_) + " more refused before)" : "");
+        refusal_logged_ = now;
+        refusals_unlogged_ = 0;
+    } else {
+        ++refusals_unlogged_;
+    }
+}
+
 std::optional<std::string> Concentrator::admit(const std::string& host, Instant now) {
     const config::ServerConfig& s = *cfg_.server;
     auto count = [this](const char* why) {
@@ -557,6 +576,7 @@ std::optional<Instant> Concentrator::next_deadline() const {
     if (hooks_.running()) merge_deadline(d, io::monotonic_now() + Duration{1000});  // reap scripts
     if (metrics_) merge_deadline(d, metrics_published_ + Duration{1000});
     merge_deadline(d, retire_deadline_);
+    merge_deadline(d, resume_listeners_);
     return d;
 }
 
@@ -570,6 +590,11 @@ void Concentrator::tick(Instant now) {
         });
     }
     if (retire_deadline_ && now >= *retire_deadline_) delete_retired();
+    if (resume_listeners_ && now >= *resume_listeners_) {
+        resume_listeners_.reset();
+        for (int lfd : std::exchange(paused_listeners_, {}))
+            if (!stopping_) loop_.watch(lfd, EPOLLIN, [this, lfd](uint32_t) { on_accept(lfd); });
+    }
     if (metrics_ && now - metrics_published_ >= Duration{1000}) {
         metrics_->publish(metrics_text());
         metrics_published_ = now;

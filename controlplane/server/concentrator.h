@@ -122,6 +122,10 @@ private:
     Instant refusal_logged_{};    // refusals are logged at most once a second (a flood must not flood the log)
     uint64_t refusals_unlogged_ = 0;
     std::optional<std::string> admit(const std::string& host, Instant now);
+    void note_refusal(const std::string& who, const std::string& why, Instant now);
+    io::FdReserve fd_reserve_;
+    std::vector<int> paused_listeners_;  // out of descriptors and no reserve: back off briefly
+    std::optional<Instant> resume_listeners_;
     void setup_over(Conn& c);  // established or closed: no longer counts as starting
     std::unique_ptr<io::MgmtSocket> mgmt_;
     std::unique_ptr<io::MetricsServer> metrics_;

@@ -90,6 +90,31 @@ PY
 lines=$(e2e_count 'sstp: refusing' "$E2E_DIR/server.log")
 [ "$lines" -le 25 ] || e2e_fail "refusals flooded the log ($lines lines)"
 grep -q "more refused before" "$E2E_DIR/server.log" || e2e_fail "refusal log lines do not say how many were folded"
+
+e2e_log "out of file descriptors: connections are shed without spinning; accept works again once fds free"
+if command -v prlimit >/dev/null; then
+    cpu() { awk '{print $14 + $15}' "/proc/$E2E_SERVER_PID/stat"; }
+    # The lowest free descriptor number: with the limit there, the next accept() gets EMFILE.
+    nfd=$(ls "/proc/$E2E_SERVER_PID/fd" | sort -n | awk 'BEGIN{n=0} $1==n{n++} END{print n}')
+    read -r soft hard < <(prlimit --pid "$E2E_SERVER_PID" --nofile --raw --noheadings -o SOFT,HARD)
+    prlimit --pid "$E2E_SERVER_PID" --nofile="$nfd:$hard"  # only the soft limit: raising it again needs no privilege
+    ip netns exec "$E2E-c" python3 -c "
+import socket, sys, time
+for i in range(5):
+    s = socket.socket(); s.bind(('$ATTACKER', 0)); s.settimeout(2); s.connect(('$E2E_SRV', 443)); time.sleep(0.1); s.close()"
+    before=$(cpu)
+    sleep 2
+    after=$(cpu)
+    [ $((after - before)) -lt 50 ] || e2e_fail "ksstpd spins when out of descriptors ($((after - before)) ticks in 2 s)"
+    grep -q "out of file descriptors" "$E2E_DIR/server.log" || e2e_fail "running out of descriptors not logged"
+    prlimit --pid "$E2E_SERVER_PID" --nofile="$soft:$hard"
+    E2E_CLIENT_NAME=sstp-late e2e_start_client late --user alice --password Correct-Horse-9
+    late=$E2E_CLIENT_PID
+    e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/late.log'" || e2e_fail "no new session once descriptors were free again"
+    e2e_stop "$late"
+else
+    echo "  (prlimit missing: skipped)"
+fi
 e2e_stop "$legit"
 e2e_stop "$E2E_SERVER_PID" || e2e_fail "ksstpd did not stop"
 echo "PASS"
