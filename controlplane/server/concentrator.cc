@@ -266,11 +266,16 @@ void Concentrator::handle_events(Conn& c) {
         } else if (auto* a = std::get_if<session::ev::Authenticated>(&e)) {
             c.user = a->user;
             c.auth = ppp::to_string(a->method);
+            if (auto it = sources_.find(c.source); it != sources_.end()) it->second.failures = 0;
             sample(stats_.auth_ms, double((now - c.accepted_at).count()));
             const config::Profile* prof = plan_.profile_of(c.user);
             c.clamp_mss = prof && prof->change_tcp_mss;
         } else if (auto* af = std::get_if<session::ev::AuthFailed>(&e)) {
             ++stats_.auth_failures[af->reason.empty() ? "refused" : af->reason.substr(0, 80)];
+            Source& src = sources_[c.source];
+            src.failures = std::min<uint32_t>(src.failures + 1, 16);
+            src.last_failure = now;
+            src.blocked_until = now + std::min(Duration{1000} * (int64_t(1) << (src.failures - 1)), Duration{60'000});
         } else if (auto* v4 = std::get_if<session::ev::Ipv4Up>(&e)) {
             c.v4 = v4->ipcp;
             setup_over(c);
@@ -501,6 +506,11 @@ std::optional<std::string> Concentrator::admit(const std::string& host, Instant 
     if (starting_ >= s.max_starting)
         return count("max-starting") + " " + std::to_string(s.max_starting) + " reached (connections in setup)";
     Source& src = sources_[host];
+    if (now < src.blocked_until) {
+        auto left = (src.blocked_until - now).count();
+        return count("login-delay") + " after " + std::to_string(src.failures) + " failed login" +
+               (src.failures > 1 ? "s" : "") + " from this address; next attempt in " + std::to_string((left + 999) / 1000) + " s";
+    }
     if (src.starting >= s.max_starting_per_address)
         return count("max-starting-per-address") + " " + std::to_string(s.max_starting_per_address) + " reached";
     if (s.max_connection_rate) {
@@ -524,9 +534,9 @@ void Concentrator::setup_over(Conn& c) {
     auto it = sources_.find(c.source);
     if (it == sources_.end()) return;
     if (it->second.starting) --it->second.starting;
-    // Forget an address with nothing in setup and a full bucket: the table stays small.
-    if (it->second.starting == 0 && (!cfg_.server->max_connection_rate ||
-                                     io::monotonic_now() - it->second.refilled > Duration{10'000}))
+    // Forget an address with nothing in setup, a full bucket and no failed logins: the table stays small.
+    if (it->second.starting == 0 && it->second.failures == 0 &&
+        (!cfg_.server->max_connection_rate || io::monotonic_now() - it->second.refilled > Duration{10'000}))
         sources_.erase(it);
 }
 
@@ -586,7 +596,8 @@ void Concentrator::tick(Instant now) {
     if (now - sources_pruned_ >= Duration{1000}) {
         sources_pruned_ = now;
         std::erase_if(sources_, [&](const auto& kv) {
-            return kv.second.starting == 0 && now - kv.second.refilled > Duration{10'000};
+            return kv.second.starting == 0 && now - kv.second.refilled > Duration{10'000} &&
+                   (kv.second.failures == 0 || now - kv.second.last_failure > Duration{600'000});
         });
     }
     if (retire_deadline_ && now >= *retire_deadline_) delete_retired();

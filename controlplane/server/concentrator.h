@@ -111,10 +111,15 @@ private:
     std::string config_path_;
     Stats stats_;
     // Per source address: connections in setup, and a token bucket for max-connection-rate.
+    // Failed logins: each one blocks the address for twice as long as the one before (1 s, 2 s,
+    // 4 s ... 60 s); a successful login clears it (issue 7: failed-login delay per source).
     struct Source {
         uint32_t starting = 0;
         double tokens = 0;
         Instant refilled{};
+        uint32_t failures = 0;
+        Instant blocked_until{};
+        Instant last_failure{};
     };
     std::map<std::string, Source> sources_;
     size_t starting_ = 0;  // connections not yet established (TLS .. IPCP)

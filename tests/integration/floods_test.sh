@@ -116,5 +116,30 @@ else
     echo "  (prlimit missing: skipped)"
 fi
 e2e_stop "$legit"
+
+e2e_log "failed logins: the address waits 1 s, 2 s, 4 s ... before its next attempt; a good login clears it"
+E2E_CLIENT_NAME=sstp-guess e2e_start_client guess --user alice --password Guessed-Wrong-3
+guess=$E2E_CLIENT_PID
+# ksstpc's own backoff outwaits the block; a connection right after a failure shows it.
+try_now() { ip netns exec "$E2E-c" python3 -c "
+import socket; s = socket.create_connection(('$E2E_SRV', 443), timeout=2); s.settimeout(2); s.recv(1)" 2>/dev/null; }
+for n in 1 2; do
+    e2e_wait 10 "[ \$(e2e_count \"authentication failed for user 'alice'\" '$E2E_DIR/server.log') -ge $n ]" \
+        || e2e_fail "no failed login $n"
+    try_now
+done
+grep -q "after 1 failed login from this address; next attempt in 1 s" "$E2E_DIR/server.log" \
+    || e2e_fail "no delay after the first failed login: $(grep 'login' "$E2E_DIR/server.log" | tail -3)"
+grep -q "after 2 failed logins from this address; next attempt in 2 s" "$E2E_DIR/server.log" \
+    || e2e_fail "the delay does not grow: $(grep 'login' "$E2E_DIR/server.log" | tail -3)"
+e2e_stop "$guess"
+st=$(ctl stats --json)
+python3 -c "import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d['refused'].get('login-delay',0) >= 1 and d['auth-failures'].get('wrong password',0) >= 2 else 1)" "$st" \
+    || e2e_fail "failed-login delay not counted: $st"
+E2E_CLIENT_NAME=sstp-right e2e_start_client right --user alice --password Correct-Horse-9
+right=$E2E_CLIENT_PID
+e2e_wait 40 "grep -q 'connected:' '$E2E_DIR/right.log'" || e2e_fail "the right password never got in after the delay"
+e2e_stop "$right"
+e2e_no_secrets_in_logs Correct-Horse-9 Guessed-Wrong-3
 e2e_stop "$E2E_SERVER_PID" || e2e_fail "ksstpd did not stop"
 echo "PASS"
