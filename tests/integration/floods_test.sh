@@ -117,6 +117,35 @@ else
 fi
 e2e_stop "$legit"
 
+e2e_log "a client that stops reading: server memory stays bounded, others keep working, keepalive ends it"
+E2E_CLIENT_NAME=sstp-mute e2e_start_client mute --user alice --password Correct-Horse-9
+mute=$E2E_CLIENT_PID
+E2E_CLIENT_NAME=sstp-ok e2e_start_client healthy --user alice --password Correct-Horse-9
+healthy=$E2E_CLIENT_PID
+e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/mute.log' && grep -q 'connected:' '$E2E_DIR/healthy.log'" \
+    || e2e_fail "the two clients did not connect"
+mute_addr=$(sed -n 's/.*connected: \([0-9.]*\) ->.*/\1/p' "$E2E_DIR/mute.log" | head -1)
+rss() { awk '/VmRSS/{print $2}' "/proc/$E2E_SERVER_PID/status"; }
+rss0=$(rss)
+kill -STOP "$mute"   # reads nothing from now on; its TCP window fills
+ip netns exec "$E2E-s" python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.monotonic() + 3
+while time.monotonic() < end:
+    try: s.sendto(bytes(1400), ('$mute_addr', 9))
+    except OSError: pass"
+ip netns exec "$E2E-c" ping -c 3 -i 0.2 -W 2 -I sstp-ok 198.19.0.1 >/dev/null || e2e_fail "a healthy session suffered from the mute one"
+grown=$(( $(rss) - rss0 ))
+echo "  ksstpd RSS grew by ${grown} KiB while ~3 s of traffic met a client that does not read"
+[ "$grown" -lt 65536 ] || e2e_fail "ksstpd buffered without bound for a peer that does not read (${grown} KiB)"
+drops=$(ctl stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["drops"]["tunnel-refused"])')
+[ "$drops" -gt 0 ] || e2e_fail "packets for the mute client were not dropped and counted"
+e2e_wait 15 "grep -q 'no packet from peer for 6 s' '$E2E_DIR/server.log'" || e2e_fail "keepalive did not end the mute session"
+kill -CONT "$mute"
+e2e_stop "$mute"
+e2e_stop "$healthy"
+
 e2e_log "failed logins: the address waits 1 s, 2 s, 4 s ... before its next attempt; a good login clears it"
 E2E_CLIENT_NAME=sstp-guess e2e_start_client guess --user alice --password Guessed-Wrong-3
 guess=$E2E_CLIENT_PID
