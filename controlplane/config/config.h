@@ -44,6 +44,7 @@ struct ServerConfig {
     uint32_t max_starting = 1000;
     uint32_t max_starting_per_address = 16;
     uint32_t max_connection_rate = 0;
+    uint32_t max_login_delay = 60;  // seconds: cap of the failed-login delay per address; 0 = none
     std::string interface_name = "sstp-{user}";
 };
 

@@ -193,7 +193,8 @@ void read_server(const Reader& r, const toml::table& t, Config& c) {
     r.check_keys(t, sec, {"enabled", "listen", "port", "certificate", "private-key", "ca-certificate",
                           "verify-client-certificate", "tls-version", "pfs", "authentication", "default-profile",
                           "max-mtu", "max-mru", "mrru", "keepalive-timeout", "max-sessions", "interface-name",
-                          "handshake-timeout", "max-starting", "max-starting-per-address", "max-connection-rate"});
+                          "handshake-timeout", "max-starting", "max-starting-per-address", "max-connection-rate",
+                          "max-login-delay"});
     ServerConfig s;
     s.enabled = r.get_bool(t, sec, "enabled", true);
     s.listen = r.get_strings(t, sec, "listen", s.listen);
@@ -232,6 +233,7 @@ void read_server(const Reader& r, const toml::table& t, Config& c) {
     s.max_starting = uint32_t(r.get_int(t, sec, "max-starting", 1, 1'000'000, 1000));
     s.max_starting_per_address = uint32_t(r.get_int(t, sec, "max-starting-per-address", 1, 1'000'000, 16));
     s.max_connection_rate = uint32_t(r.get_int(t, sec, "max-connection-rate", 0, 1'000'000, 0));
+    s.max_login_delay = uint32_t(r.get_int(t, sec, "max-login-delay", 0, 3600, 60));
     s.interface_name = r.get_string(t, sec, "interface-name", s.interface_name);
     {
         // Linux names: 15 bytes; {user} and {id} are expanded per session.

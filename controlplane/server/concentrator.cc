@@ -165,7 +165,7 @@ void Concentrator::on_accept(int lfd) {
         sc.ppp.max_mtu = s.max_mtu;
         sc.ppp.mrru = s.mrru;
         sc.cert = cert_;
-        c->assigner = std::make_unique<SessionAddresses>(plan_, c->lease, c->addr_why);
+        c->assigner = std::make_unique<SessionAddresses>(plan_, c->lease);
         c->assigner->refuse_ = [this, id = c->id](const std::string& user) -> std::optional<std::string> {
             // MikroTik only-one: a user who already has a session gets no second one.
             const config::Profile* prof = plan_.profile_of(user);
@@ -272,10 +272,15 @@ void Concentrator::handle_events(Conn& c) {
             c.clamp_mss = prof && prof->change_tcp_mss;
         } else if (auto* af = std::get_if<session::ev::AuthFailed>(&e)) {
             ++stats_.auth_failures[af->reason.empty() ? "refused" : af->reason.substr(0, 80)];
-            Source& src = sources_[c.source];
-            src.failures = std::min<uint32_t>(src.failures + 1, 16);
-            src.last_failure = now;
-            src.blocked_until = now + std::min(Duration{1000} * (int64_t(1) << (src.failures - 1)), Duration{60'000});
+            if (const uint32_t cap = cfg_.server->max_login_delay) {
+                Source& src = sources_[c.source];
+                src.failures = std::min<uint32_t>(src.failures + 1, 16);
+                src.last_failure = now;
+                src.blocked_until =
+                    now + std::min(Duration{1000} * (int64_t(1) << (src.failures - 1)), Duration{int64_t(cap) * 1000});
+            }
+        } else if (auto* rf = std::get_if<session::ev::Refused>(&e)) {
+            ++stats_.sessions_refused[rf->reason.substr(0, 80)];  // logged by the session
         } else if (auto* v4 = std::get_if<session::ev::Ipv4Up>(&e)) {
             c.v4 = v4->ipcp;
             setup_over(c);
@@ -323,10 +328,6 @@ void Concentrator::handle_events(Conn& c) {
             ++stats_.end_reasons[sstp::to_string(end->reason)];
             if (!c.established) ++stats_.handshake_errors[std::string("call: ") + sstp::to_string(end->reason)];
         }
-    }
-    if (!c.addr_why.empty()) {
-        spdlog::warn("session {} user {} [pool] {}", id, c.user, c.addr_why);
-        c.addr_why.clear();
     }
     flush(c);
     if (!conns_.count(id)) return;

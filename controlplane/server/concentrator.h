@@ -46,6 +46,7 @@ public:
         uint64_t accepted = 0, established = 0, closed = 0, refused_max_sessions = 0;
         std::map<std::string, uint64_t> refused;  // connections closed at accept, by limit
         std::map<std::string, uint64_t> auth_failures;     // by reason
+        std::map<std::string, uint64_t> sessions_refused;  // authenticated but refused (only-one, pool), by reason
         std::map<std::string, uint64_t> handshake_errors;  // TLS/HTTP/SSTP setup failures by reason
         std::map<std::string, uint64_t> end_reasons;
         uint64_t drop_iface_full = 0, drop_malformed = 0, drop_tunnel_refused = 0;  // of closed sessions

@@ -23,7 +23,6 @@ struct Concentrator::Conn {
     std::optional<tls::TlsSession> tls;
     bool tls_done = false;
     Lease lease;
-    std::string addr_why;
     std::unique_ptr<SessionAddresses> assigner;
     std::unique_ptr<session::ServerSession> sess;
     Bytes out;

@@ -146,6 +146,10 @@ json Concentrator::server_json() const {
     const config::ServerConfig& s = *cfg_.server;
     json auth = json::array();
     for (auto m : s.authentication) auth.push_back(ppp::to_string(m));
+    json pools = json::object();
+    for (const auto& [name, p] : cfg_.pools)
+        if (const pool::AddrPool* ap = plan_.pool(name))
+            pools[name] = json{{"size", ap->size()}, {"used", ap->used()}};
     return json{{"enabled", s.enabled},
                 {"listen", s.listen},
                 {"port", s.port},
@@ -162,6 +166,7 @@ json Concentrator::server_json() const {
                 {"max-sessions", s.max_sessions},
                 {"interface-name", s.interface_name},
                 {"secrets-file", cfg_.secrets_file},
+                {"pools", pools},
                 {"config", config_path_}};
 }
 
@@ -187,6 +192,7 @@ json Concentrator::stats_json() const {
                 {"starting", starting_},
                 {"setups-per-s", double(recent) / 10.0},
                 {"auth-failures", stats_.auth_failures},
+                {"sessions-refused", stats_.sessions_refused},
                 {"handshake-errors", stats_.handshake_errors},
                 {"end-reasons", stats_.end_reasons},
                 {"drops", {{"interface-full", drops_if}, {"malformed", drops_mal}, {"tunnel-refused", drops_ref}}},
@@ -306,6 +312,8 @@ std::string Concentrator::metrics_text() const {
     by("ksstp_refused_total", "limit", st["refused"]);
     metric("ksstp_auth_failures_total", "counter", "Failed PPP authentications by reason.");
     by("ksstp_auth_failures_total", "reason", st["auth-failures"]);
+    metric("ksstp_sessions_refused_total", "counter", "Authenticated users refused a session (only-one, address pool) by reason.");
+    by("ksstp_sessions_refused_total", "reason", st["sessions-refused"]);
     metric("ksstp_handshake_errors_total", "counter", "Setups that failed before the session was up, by reason.");
     by("ksstp_handshake_errors_total", "reason", st["handshake-errors"]);
     metric("ksstp_drops_total", "counter", "Packets dropped by the data path, by reason.");

@@ -55,32 +55,30 @@ const config::Profile* AddressPlan::profile_of(const std::string& user) const {
     return it == cfg_.profiles.end() ? nullptr : &it->second;
 }
 
-std::optional<ppp::IpcpServerConfig> AddressPlan::assign(const std::string& user, Lease& lease, std::string& why) {
+session::AddressAssignment AddressPlan::assign(const std::string& user, Lease& lease) {
     const config::Secret* s = cfg_.find_secret(user);
     const config::Profile* prof = profile_of(user);
-    std::string profile_name = prof ? prof->name : "?";
     ppp::IpcpServerConfig v4;
     // Secret-level addresses override the profile (SPEC 3).
+    std::string why;
     std::optional<pool::Ipv4> remote =
         s && s->remote_address ? s->remote_address : prof ? resolve(prof->remote_address, user, lease, why) : std::nullopt;
-    if (!remote) {
-        if (why.empty()) why = "no remote-address for user '" + user + "' (secret or profile '" + profile_name + "')";
+    std::optional<pool::Ipv4> local;
+    if (remote)
+        local = s && s->local_address ? s->local_address : prof ? resolve(prof->local_address, user, lease, why) : std::nullopt;
+    if (!remote || !local) {
         release(lease);
-        return std::nullopt;
-    }
-    std::optional<pool::Ipv4> local =
-        s && s->local_address ? s->local_address : prof ? resolve(prof->local_address, user, lease, why) : std::nullopt;
-    if (!local) {
-        if (why.empty()) why = "no local-address for user '" + user + "' (secret or profile '" + profile_name + "')";
-        release(lease);
-        return std::nullopt;
+        // A pool that cannot give an address refuses the session (MikroTik does the same); an
+        // address that is simply not configured leaves the session to IPv6.
+        if (!why.empty()) return Unexpected<std::string>(std::move(why));
+        return std::optional<ppp::IpcpServerConfig>{};
     }
     v4.local = *local;
     v4.remote = *remote;
     if (prof && !prof->dns_server.empty()) v4.dns1 = prof->dns_server[0];
     if (prof && prof->dns_server.size() > 1) v4.dns2 = prof->dns_server[1];
     lease.v4 = v4;
-    return v4;
+    return std::optional<ppp::IpcpServerConfig>{v4};
 }
 
 void AddressPlan::release(Lease& lease) {

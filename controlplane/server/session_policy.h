@@ -33,8 +33,9 @@ struct Lease {
 class AddressPlan {
 public:
     explicit AddressPlan(const config::Config& c);
-    // The addresses for `user`, or nullopt with `why` set (no remote address, pool exhausted).
-    std::optional<ppp::IpcpServerConfig> assign(const std::string& user, Lease& lease, std::string& why);
+    // The addresses for `user` (secret -> profile -> pool): nullopt when none is configured; an
+    // error when a pool named for them cannot give one (exhausted, or missing after a reload).
+    session::AddressAssignment assign(const std::string& user, Lease& lease);
     void release(Lease& lease);
     // After a reload changed the configuration this plan reads: pools are made afresh from it and
     // the addresses of the sessions still running (`leases`) are reserved again; a lease whose
@@ -54,10 +55,8 @@ private:
 // Adapter: the pure ServerSession asks; the plan answers and records the lease.
 class SessionAddresses final : public session::UserPolicy {
 public:
-    SessionAddresses(AddressPlan& plan, Lease& lease, std::string& why) : plan_(plan), lease_(lease), why_(why) {}
-    std::optional<ppp::IpcpServerConfig> assign(const std::string& user) override {
-        return plan_.assign(user, lease_, why_);
-    }
+    SessionAddresses(AddressPlan& plan, Lease& lease) : plan_(plan), lease_(lease) {}
+    session::AddressAssignment assign(const std::string& user) override { return plan_.assign(user, lease_); }
     std::optional<std::string> refuse(const std::string& user) override { return refuse_ ? refuse_(user) : std::nullopt; }
     // The concentrator's admission rule (only-one), which needs to see the other sessions.
     std::function<std::optional<std::string>(const std::string&)> refuse_;
@@ -65,7 +64,6 @@ public:
 private:
     AddressPlan& plan_;
     Lease& lease_;
-    std::string& why_;
 };
 
 }  // namespace ksstp::server

@@ -51,18 +51,21 @@ void ServerSession::on_auth_done(const ppp::AuthOutcome& o, Instant now) {
     user_ = o.user;
     log(LogLevel::Audit, "auth", "user '" + o.user + "' authenticated with " + ppp::to_string(o.method));
     emit(ev::Authenticated{o.user, o.method});
-    if (auto why = addrs_.refuse(o.user)) {
-        log(LogLevel::Audit, "auth", "session refused for user '" + o.user + "': " + *why);
-        disconnect(now, *why);
+    std::optional<std::string> refusal = addrs_.refuse(o.user);
+    AddressAssignment v4 = refusal ? AddressAssignment{} : addrs_.assign(o.user);
+    if (!refusal && !v4) refusal = "no address: " + v4.error();
+    if (refusal) {
+        log(LogLevel::Audit, "auth", "session refused for user '" + o.user + "': " + *refusal);
+        emit(ev::Refused{o.user, *refusal});
+        disconnect(now, *refusal);
         return;
     }
     sstp::SstpActions acts;
     sstp_.on_auth_complete(server_hlak_candidates(o), now, acts);
     run_sstp(acts, now);
     if (ended_) return;
-    auto v4 = addrs_.assign(o.user);
-    if (!v4) log(LogLevel::Ctrl, "pool", "no IPv4 address for user '" + o.user + "'");
-    ppp_.start_network(v4, now);
+    if (!*v4) log(LogLevel::Ctrl, "pool", "no IPv4 address configured for user '" + o.user + "'");
+    ppp_.start_network(*v4, now);
 }
 
 }  // namespace ksstp::session

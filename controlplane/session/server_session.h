@@ -12,6 +12,10 @@
 
 namespace ksstp::session {
 
+// A user's IPv4 addresses: nullopt when none is configured (the session continues only if IPv6 is
+// on); an error refuses the session with that reason (an address pool that is exhausted).
+using AddressAssignment = Result<std::optional<ppp::IpcpServerConfig>, std::string>;
+
 // What the server decides for an authenticated user.
 class UserPolicy {
 public:
@@ -19,9 +23,8 @@ public:
     // A reason to refuse the user a session (e.g. only-one and a session exists), asked right
     // after authentication, before crypto binding and addresses; nullopt admits.
     virtual std::optional<std::string> refuse(const std::string& /*user*/) { return std::nullopt; }
-    // nullopt: no IPv4 address for this user (pool exhausted); the session continues only if
-    // IPv6 is on.
-    virtual std::optional<ppp::IpcpServerConfig> assign(const std::string& user) = 0;
+    // Asked after refuse(), before crypto binding completes.
+    virtual AddressAssignment assign(const std::string& user) = 0;
 };
 
 struct ServerSessionConfig {

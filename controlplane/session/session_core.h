@@ -29,14 +29,15 @@ namespace ev {
 struct Log { LogLevel level; const char* subsystem; std::string text; };
 struct Authenticated { std::string user; ppp::AuthMethod method; };
 struct AuthFailed { std::string user; ppp::AuthMethod method; std::string reason; };  // server side
+struct Refused { std::string user; std::string reason; };  // server side: authenticated, no session (only-one, pool)
 struct Ipv4Up { ppp::IpcpResult ipcp; uint16_t mtu; };
 struct Ipv6Up { ppp::Ipv6cpResult ipv6cp; uint16_t mtu; };
 struct Established { sstp::HashProtocol hash; };  // crypto binding done, data may flow
 struct IpPacket { uint16_t protocol; Bytes data; };
 struct Ended { sstp::EndReason reason; std::string detail; };
 }  // namespace ev
-using SessionEvent = std::variant<ev::Log, ev::Authenticated, ev::AuthFailed, ev::Ipv4Up, ev::Ipv6Up, ev::Established,
-                                  ev::IpPacket, ev::Ended>;
+using SessionEvent = std::variant<ev::Log, ev::Authenticated, ev::AuthFailed, ev::Refused, ev::Ipv4Up, ev::Ipv6Up,
+                                  ev::Established, ev::IpPacket, ev::Ended>;
 
 struct SessionCounters {
     uint64_t frames_in = 0, frames_out = 0;

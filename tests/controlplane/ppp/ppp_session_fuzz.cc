@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (auto& e : s.take_events()) {
             if (std::holds_alternative<event::SendFrame>(e)) ++frames_out;
             if (auto* a = std::get_if<event::AuthDone>(&e); a && a->outcome.success && cfg.authenticator)
-                s.start_network(addrs.assign(a->outcome.user), now);
+                s.start_network(addrs.ipv4(a->outcome.user), now);
         }
         if (auto d = s.next_deadline(); d && *d < now) std::abort();
     }

@@ -180,7 +180,7 @@ TEST(PppSession, PoolExhaustionWithoutIpv6EndsTheLink) {
     s.ipv6 = false;
     Link l(client_cfg({AuthMethod::Pap}), s);
     l.creds.add("alice", "Secret-1");
-    l.addrs.exhausted = true;
+    l.addrs.no_ipv4 = true;
     l.start();
     l.run_timers();
     EXPECT_NE(find_event<event::Finished>(l.server_events), nullptr);

@@ -45,7 +45,7 @@ struct Link {
             if (ce.empty() && se.empty()) return;
             for (auto& e : se) {
                 if (auto* a = std::get_if<event::AuthDone>(&e); a && a->outcome.success && assign_on_auth)
-                    server.start_network(addrs.assign(a->outcome.user), clock.now());
+                    server.start_network(addrs.ipv4(a->outcome.user), clock.now());
             }
             for (Bytes& f : frames(ce)) server.on_frame(f, clock.now());
             for (Bytes& f : frames(se)) client.on_frame(f, clock.now());

@@ -58,41 +58,39 @@ TEST_F(Policy, CredentialsComeFromSecrets) {
 
 TEST_F(Policy, ProfilePoolDnsAndSecretOverride) {
     Lease la, lb;
-    std::string why;
-    auto a = plan.assign("alice", la, why);
-    ASSERT_TRUE(a.has_value()) << why;
-    EXPECT_EQ(ppp::ipv4_to_string(a->local), "198.19.0.1");
-    EXPECT_EQ(ppp::ipv4_to_string(a->remote), "198.19.0.10");
-    EXPECT_EQ(ppp::ipv4_to_string(*a->dns1), "198.19.0.53");
-    EXPECT_EQ(ppp::ipv4_to_string(*a->dns2), "198.19.0.54");
-    auto b = plan.assign("bob", lb, why);  // secret remote-address overrides the profile's pool
-    ASSERT_TRUE(b.has_value());
-    EXPECT_EQ(ppp::ipv4_to_string(b->remote), "198.19.5.5");
+    auto a = plan.assign("alice", la);
+    ASSERT_TRUE(a.has_value() && a->has_value());
+    EXPECT_EQ(ppp::ipv4_to_string((*a)->local), "198.19.0.1");
+    EXPECT_EQ(ppp::ipv4_to_string((*a)->remote), "198.19.0.10");
+    EXPECT_EQ(ppp::ipv4_to_string(*(*a)->dns1), "198.19.0.53");
+    EXPECT_EQ(ppp::ipv4_to_string(*(*a)->dns2), "198.19.0.54");
+    auto b = plan.assign("bob", lb);  // secret remote-address overrides the profile's pool
+    ASSERT_TRUE(b.has_value() && b->has_value());
+    EXPECT_EQ(ppp::ipv4_to_string((*b)->remote), "198.19.5.5");
     EXPECT_EQ(plan.pool("small")->used(), 1u);
 }
 
 TEST_F(Policy, LocalAddressMayComeFromAPoolToo) {
     Lease l;
-    std::string why;
-    auto c = plan.assign("carol", l, why);
-    ASSERT_TRUE(c.has_value()) << why;
-    EXPECT_EQ(ppp::ipv4_to_string(c->local), "198.19.8.1");
-    EXPECT_EQ(ppp::ipv4_to_string(c->remote), "198.19.9.9");
+    auto c = plan.assign("carol", l);
+    ASSERT_TRUE(c.has_value() && c->has_value());
+    EXPECT_EQ(ppp::ipv4_to_string((*c)->local), "198.19.8.1");
+    EXPECT_EQ(ppp::ipv4_to_string((*c)->remote), "198.19.9.9");
     plan.release(l);
     EXPECT_EQ(plan.pool("gw")->used(), 0u);
 }
 
 TEST_F(Policy, ExhaustionIsReportedAndReleaseGivesAddressesBack) {
     Lease l1, l2, l3;
-    std::string why;
-    ASSERT_TRUE(plan.assign("alice", l1, why));
-    ASSERT_TRUE(plan.assign("dave", l2, why));
-    EXPECT_FALSE(plan.assign("eve", l3, why).has_value());
-    EXPECT_EQ(why, "pool 'small' is exhausted");
+    ASSERT_TRUE(plan.assign("alice", l1));
+    ASSERT_TRUE(plan.assign("dave", l2));
+    auto none = plan.assign("eve", l3);
+    ASSERT_FALSE(none.has_value());
+    EXPECT_EQ(none.error(), "pool 'small' is exhausted");
+    EXPECT_TRUE(l3.pool_leases.empty());
     plan.release(l1);
-    why.clear();
-    auto again = plan.assign("eve", l3, why);
-    ASSERT_TRUE(again.has_value()) << why;
+    auto again = plan.assign("eve", l3);
+    ASSERT_TRUE(again.has_value() && again->has_value());
     EXPECT_EQ(plan.pool("small")->used(), 2u);
 }
 

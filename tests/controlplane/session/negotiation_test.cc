@@ -217,6 +217,26 @@ TEST(Negotiation, RefusedUserGetsNoBindingAndNoAddress) {
     EXPECT_EQ(h.cev.find<ev::Ended>()->reason, sstp::EndReason::PeerDisconnect);
 }
 
+TEST(Negotiation, ExhaustedPoolRefusesTheSessionWithAReason) {
+    Scenario sc;
+    Harness h(sc);
+    h.addrs.pool_exhausted = true;
+    h.run();
+    h.run_timers();
+    EXPECT_TRUE(h.sev.logged("session refused for user 'alice': no address: pool 'clients' is exhausted"))
+        << h.sev.dump();
+    auto* rf = h.sev.find<ev::Refused>();
+    ASSERT_NE(rf, nullptr);
+    EXPECT_EQ(rf->user, "alice");
+    EXPECT_EQ(rf->reason, "no address: pool 'clients' is exhausted");
+    EXPECT_EQ(h.sev.find<ev::Established>(), nullptr);
+    EXPECT_EQ(h.cev.find<ev::Ipv4Up>(), nullptr);
+    EXPECT_EQ(h.cev.find<ev::Ipv6Up>(), nullptr);  // no IPv6-only half session either
+    ASSERT_NE(h.cev.find<ev::Ended>(), nullptr);
+    EXPECT_EQ(h.cev.find<ev::Ended>()->reason, sstp::EndReason::PeerDisconnect);
+    EXPECT_TRUE(h.server->ended() && h.client->ended());
+}
+
 TEST(Negotiation, ForeignCertificateHashIsAbortedByTheServer) {
     // The client saw a relay's certificate (a TLS-terminating man in the middle).
     Scenario sc;
