@@ -228,7 +228,7 @@ void Concentrator::drive(Conn& c) {
             continue;
         }
         if (r.error() == tls::IoStatus::Closed || r.error() == tls::IoStatus::Error) {
-            c.sess->on_transport_closed(now);
+            c.sess->on_transport_closed(now, c.tls->error());
             handle_events(c);
             if (conns_.count(id)) close_conn(id, c.tls->error());
             return;
@@ -244,6 +244,7 @@ bool Concentrator::bring_up_interface(Conn& c, uint16_t mtu) {
     auto link = nl::SessionLink::create(*nl_, interface_name(c), ("sstp" + std::to_string(c.id)).substr(0, 15), mtu,
                                         kSessionGroup);
     if (!link) {
+        ++stats_.netlink_errors["create interface"];
         spdlog::error("session {} user {} [nl] cannot create interface {}: {}", c.id, c.user, interface_name(c), link.error());
         return false;
     }
@@ -296,7 +297,7 @@ void Concentrator::handle_events(Conn& c) {
                 c.sess->disconnect(now, "cannot create the session interface");
                 continue;
             }
-            if (auto r = c.tun->add_ipv4(*nl_, v4->ipcp.local, v4->ipcp.remote); !r)
+            if (auto r = c.tun->add_ipv4(*nl_, v4->ipcp.local, v4->ipcp.remote); !r && ++stats_.netlink_errors["add IPv4 address"])
                 spdlog::error("session {} user {} [nl] {}: {}", id, c.user, c.tun->name(), r.error());
             spdlog::info("session {} user {} [nl] interface {} up: {} -> {} mtu {}", id, c.user, c.tun->name(),
                          ppp::ipv4_to_string(v4->ipcp.local), ppp::ipv4_to_string(v4->ipcp.remote), v4->mtu);
@@ -308,7 +309,7 @@ void Concentrator::handle_events(Conn& c) {
                 c.sess->disconnect(now, "cannot create the session interface");
                 continue;
             }
-            if (auto r = c.tun->add_ipv6(*nl_, v6->ipv6cp.local_iid, v6->ipv6cp.remote_iid); !r)
+            if (auto r = c.tun->add_ipv6(*nl_, v6->ipv6cp.local_iid, v6->ipv6cp.remote_iid); !r && ++stats_.netlink_errors["add IPv6 address"])
                 spdlog::error("session {} user {} [nl] {}: {}", id, c.user, c.tun->name(), r.error());
             spdlog::info("session {} user {} [nl] interface {} IPv6 {} -> {}", id, c.user, c.tun->name(),
                          ppp::link_local_string(v6->ipv6cp.local_iid), ppp::link_local_string(v6->ipv6cp.remote_iid));
@@ -326,12 +327,14 @@ void Concentrator::handle_events(Conn& c) {
             // Logged by the session; closed below once the output is flushed. Calls that never
             // got established count as setup failures too.
             ++stats_.end_reasons[sstp::to_string(end->reason)];
+            c.end_why = end->detail.empty() ? sstp::to_string(end->reason)
+                                            : std::string(sstp::to_string(end->reason)) + " (" + end->detail + ")";
             if (!c.established) ++stats_.handshake_errors[std::string("call: ") + sstp::to_string(end->reason)];
         }
     }
     flush(c);
     if (!conns_.count(id)) return;
-    if (c.sess->ended() && c.out_off == c.out.size()) close_conn(id, "session ended");
+    if (c.sess->ended() && c.out_off == c.out.size()) close_conn(id, c.end_why.empty() ? "session ended" : c.end_why);
 }
 
 void Concentrator::on_tun_event(uint64_t id, uint32_t events) {

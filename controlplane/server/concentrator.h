@@ -49,6 +49,7 @@ public:
         std::map<std::string, uint64_t> sessions_refused;  // authenticated but refused (only-one, pool), by reason
         std::map<std::string, uint64_t> handshake_errors;  // TLS/HTTP/SSTP setup failures by reason
         std::map<std::string, uint64_t> end_reasons;
+        std::map<std::string, uint64_t> netlink_errors;    // by operation (the session goes on without it, or ends)
         uint64_t drop_iface_full = 0, drop_malformed = 0, drop_tunnel_refused = 0;  // of closed sessions
         // Milliseconds from TCP accept to: TLS done, PPP authentication done, IPCP up (the last
         // kLatencySamples setups, for percentiles).

@@ -46,6 +46,7 @@ struct Concentrator::Conn {
     std::string source;          // caller's address without port (per-address limits)
     bool starting = true;        // counted in the setup limits until established or closed
     std::string ifname;          // kept after the interface is gone (logs, on-down)
+    std::string end_why;         // the session's end reason, for the closing line
     dp::PathCounters counters_before;  // of a data path already gone with its interface
     const dp::PathCounters& counters() const { return path ? path->counters() : counters_before; }
     bool link_seen_up = false;   // netlink said it is up: a later "down" is someone's `ip link set down`

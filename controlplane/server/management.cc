@@ -195,6 +195,7 @@ json Concentrator::stats_json() const {
                 {"sessions-refused", stats_.sessions_refused},
                 {"handshake-errors", stats_.handshake_errors},
                 {"end-reasons", stats_.end_reasons},
+                {"netlink-errors", stats_.netlink_errors},
                 {"drops", {{"interface-full", drops_if}, {"malformed", drops_mal}, {"tunnel-refused", drops_ref}}},
                 {"latency", {{"tls", latency(stats_.tls_ms)}, {"auth", latency(stats_.auth_ms)},
                              {"setup", latency(stats_.setup_ms)}}}};
@@ -312,6 +313,8 @@ std::string Concentrator::metrics_text() const {
     by("ksstp_refused_total", "limit", st["refused"]);
     metric("ksstp_auth_failures_total", "counter", "Failed PPP authentications by reason.");
     by("ksstp_auth_failures_total", "reason", st["auth-failures"]);
+    metric("ksstp_netlink_errors_total", "counter", "Netlink operations on session interfaces that failed.");
+    by("ksstp_netlink_errors_total", "operation", st["netlink-errors"]);
     metric("ksstp_sessions_refused_total", "counter", "Authenticated users refused a session (only-one, address pool) by reason.");
     by("ksstp_sessions_refused_total", "reason", st["sessions-refused"]);
     metric("ksstp_handshake_errors_total", "counter", "Setups that failed before the session was up, by reason.");

@@ -157,12 +157,12 @@ void SessionCore::on_timer(Instant now) {
     run_ppp(now);
 }
 
-void SessionCore::on_transport_closed(Instant now) {
+void SessionCore::on_transport_closed(Instant now, const std::string& why) {
     if (ended_) return;
     sstp::SstpActions acts;
-    sstp_.on_transport_closed(acts);
+    sstp_.on_transport_closed(acts, why);
     run_sstp(acts, now);
-    end(sstp::EndReason::TransportClosed, "connection closed");
+    end(sstp::EndReason::TransportClosed, why.empty() ? "connection closed" : why);
 }
 
 void SessionCore::disconnect(Instant now, std::string why) {

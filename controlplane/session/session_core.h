@@ -54,7 +54,8 @@ public:
 
     virtual void on_bytes(ByteView in, Instant now) = 0;
     void on_timer(Instant now);
-    void on_transport_closed(Instant now);
+    // `why`: what the transport said (TLS alert, reset), for the log.
+    void on_transport_closed(Instant now, const std::string& why = {});
     // Administrative end (SIGTERM, ksstpctl disconnect): PPP terminate, then SSTP disconnect.
     void disconnect(Instant now, std::string why);
     // An IP datagram from the session's interface into the tunnel; false if not up yet.

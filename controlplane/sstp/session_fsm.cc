@@ -162,13 +162,13 @@ void SessionFsm::on_timer(Instant now, SstpActions& out) {
     }
 }
 
-void SessionFsm::on_transport_closed(SstpActions& out) {
+void SessionFsm::on_transport_closed(SstpActions& out, const std::string& why) {
     if (state_ == State::Closed) return;
     // A close during the teardown states is the expected end of that teardown.
     if (quiet())
         close(pending_end_, pending_detail_, out, end_status_);
     else
-        close(EndReason::TransportClosed, "connection closed by peer", out);
+        close(EndReason::TransportClosed, why.empty() ? "connection closed by peer" : why, out);
 }
 
 void SessionFsm::on_control(ByteView packet, Instant now, SstpActions& out) {

@@ -125,7 +125,8 @@ public:
     void disconnect(Instant now, SstpActions& out);
     void abort(AttributeId attrib, Status status, std::string why, Instant now, SstpActions& out);
     void on_timer(Instant now, SstpActions& out);
-    void on_transport_closed(SstpActions& out);
+    // `why`: what the transport reported (TLS alert, reset), kept as the end's detail.
+    void on_transport_closed(SstpActions& out, const std::string& why = {});
 
     std::optional<Instant> next_deadline() const;
     State state() const { return state_; }

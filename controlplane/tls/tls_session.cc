@@ -50,7 +50,7 @@ IoStatus TlsSession::classify(int ret, const char* op) {
         case SSL_ERROR_WANT_READ: return IoStatus::WantRead;
         case SSL_ERROR_WANT_WRITE: return IoStatus::WantWrite;
         case SSL_ERROR_ZERO_RETURN:
-            error_ = "peer closed TLS";
+            error_ = "peer closed TLS (close_notify)";
             return IoStatus::Closed;
         case SSL_ERROR_SYSCALL:
             error_ = errno ? std::string(op) + ": " + std::strerror(errno) : "connection closed";
