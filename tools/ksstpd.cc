@@ -3,14 +3,66 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <filesystem>
 
 #include "controlplane/config/config_loader.h"
 #include "controlplane/io/event_loop.h"
 #include "controlplane/io/log.h"
+#include "controlplane/io/privileges.h"
 #include "controlplane/server/concentrator.h"
 #include "tools/build_info.h"
 #include "tools/daemon.h"
+
+namespace {
+
+// [daemon] user (issue 7): ksstpd will run as that user, and reload and ksstpctl secret changes
+// read and write files then. Whatever that user could not do is refused now, at start, naming the
+// key that names the file, rather than failing at the first reload.
+std::optional<ksstp::io::Identity> check_identity(const ksstp::config::Config& cfg, const std::string& config_path) {
+    using ksstp::config::ConfigError;
+    using ksstp::io::PathNeed;
+    if (cfg.daemon_user.empty()) return std::nullopt;
+    ksstp::io::Identity id;
+    try {
+        id = ksstp::io::resolve_identity(cfg.daemon_user, cfg.daemon_group);
+    } catch (const std::exception& e) {
+        throw ConfigError(config_path, cfg.daemon_user_line, "[daemon] user", e.what());
+    }
+    if (::geteuid() != 0) return id;  // cannot become anyone: drop_privileges says so
+    if (auto why = ksstp::io::cannot_become(id)) throw ConfigError(config_path, cfg.daemon_user_line, "[daemon] user", *why);
+    struct Where { uint32_t line; std::string key; };
+    std::vector<PathNeed> needs{{std::filesystem::absolute(config_path).string(), PathNeed::Read}};
+    std::vector<Where> where{{cfg.daemon_user_line, "[daemon] user"}};
+    for (const auto& f : cfg.files) {
+        needs.push_back({f.path, f.executable ? PathNeed::Execute : PathNeed::Read});
+        where.push_back({f.line, f.key});
+    }
+    if (!cfg.secrets_file.empty()) {
+        std::filesystem::path p = std::filesystem::absolute(cfg.secrets_file);
+        struct stat st {};
+        if (::stat(p.c_str(), &st) == 0) {
+            needs.push_back({p.string(), PathNeed::Read});
+            where.push_back({cfg.daemon_user_line, "[ppp] secrets-file"});
+        }
+        needs.push_back({p.parent_path().string(), PathNeed::WriteDir});  // written by temp + rename
+        where.push_back({cfg.daemon_user_line, "[ppp] secrets-file"});
+    }
+    auto unmet = ksstp::io::unmet_needs(id, needs);
+    if (!unmet.empty()) {
+        const auto& u = unmet.front();
+        throw ConfigError(config_path, where[u.index].line, where[u.index].key,
+                          "user " + id.user + " " + u.why + ": ksstpd runs as that user after start-up and reads " +
+                              "(or writes) it again at reload; give its group access (chgrp " + id.group +
+                              ", chmod g+r, or g+w for the secrets-file directory)" +
+                              (unmet.size() > 1 ? " (and " + std::to_string(unmet.size() - 1) + " more)" : ""));
+    }
+    return id;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"ksstpd - SSTP server/concentrator daemon", "ksstpd"};
@@ -50,9 +102,22 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ksstpd: %s: [sstp-server]: missing or enabled = false, nothing to serve\n", config_path.c_str());
         return 2;
     }
+    std::optional<ksstp::io::Identity> identity;
+    try {
+        identity = check_identity(cfg, config_path);
+    } catch (const std::exception& e) {  // ConfigError names file, line and key
+        std::fprintf(stderr, "ksstpd: %s\n", e.what());
+        return 2;
+    }
     return ksstp::tools::run_daemon("ksstpd", [&] {
         ksstp::io::EventLoop loop;
-        ksstp::server::Concentrator server(std::move(cfg), config_path, loop);
+        auto drop = [&] {
+            if (!ksstp::io::drop_privileges(identity))
+                spdlog::warn("not started as root: running with the privileges given ({})", ksstp::io::describe_privileges());
+            else
+                spdlog::info("privileges dropped: {}", ksstp::io::describe_privileges());
+        };
+        ksstp::server::Concentrator server(std::move(cfg), config_path, loop, drop);
         ksstp::tools::handle_stop_signals(
             loop,
             [&] {

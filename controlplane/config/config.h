@@ -122,6 +122,10 @@ struct Config {
     std::string secrets_file;                      // [ppp] secrets-file ("" = none)
     std::optional<std::string> management_socket;  // [management] socket; nullopt = the daemon's default, "" = off
     std::string metrics_listen;                    // [metrics] listen ("" = off), "address:port"
+    // [daemon] user / group: the unprivileged identity ksstpd runs as after start-up ("" = stays
+    // uid 0; capabilities are dropped either way: controlplane/io/privileges.h).
+    std::string daemon_user, daemon_group;
+    uint32_t daemon_user_line = 0;
 
     const Secret* find_secret(std::string_view user) const;
 };

@@ -408,7 +408,7 @@ void each_array_table(const Reader& r, const toml::table& parent, std::string_vi
 Config read(const toml::table& root, const std::string& origin) {
     Reader r(origin);
     Config c;
-    r.check_keys(root, "top level", {"sstp-server", "ppp", "ip", "sstp-client", "management", "metrics"});
+    r.check_keys(root, "top level", {"sstp-server", "ppp", "ip", "sstp-client", "management", "metrics", "daemon"});
     if (const toml::node* ip = root.get("ip")) {
         const toml::table& t = r.table_of(*ip, "[ip]");
         r.check_keys(t, "[ip]", {"pool"});
@@ -440,6 +440,16 @@ Config read(const toml::table& root, const std::string& origin) {
         const toml::table& t = r.table_of(*m, "[management]");
         r.check_keys(t, "[management]", {"socket"});
         c.management_socket = r.get_string(t, "[management]", "socket", "");
+    }
+    if (const toml::node* m = root.get("daemon")) {
+        const toml::table& t = r.table_of(*m, "[daemon]");
+        r.check_keys(t, "[daemon]", {"user", "group"});
+        c.daemon_user = r.get_string(t, "[daemon]", "user", "");
+        c.daemon_group = r.get_string(t, "[daemon]", "group", "");
+        const toml::node* u = t.get("user");
+        c.daemon_user_line = u ? uint32_t(u->source().begin.line) : uint32_t(t.source().begin.line);
+        if (!c.daemon_group.empty() && c.daemon_user.empty())
+            r.fail(t.get("group"), "[daemon] group", "needs [daemon] user");
     }
     if (const toml::node* m = root.get("metrics")) {
         const toml::table& t = r.table_of(*m, "[metrics]");

@@ -39,7 +39,8 @@ constexpr Duration kRetireBatch{50};            // how long they may wait for co
 }  // namespace
 
 
-Concentrator::Concentrator(config::Config cfg, std::string config_path, io::EventLoop& loop)
+Concentrator::Concentrator(config::Config cfg, std::string config_path, io::EventLoop& loop,
+                           const std::function<void()>& drop_privileges)
     : cfg_(std::move(cfg)), loop_(loop), creds_(cfg_), plan_(cfg_), config_path_(std::move(config_path)) {
     const config::ServerConfig& s = *cfg_.server;
     tls::ServerTlsOptions o{s.certificate, s.private_key, s.ca_certificate, s.verify_client_certificate, s.tls_version, s.pfs};
@@ -61,7 +62,7 @@ Concentrator::Concentrator(config::Config cfg, std::string config_path, io::Even
     for (const auto& a : s.listen) listen_on(a);
     loop_.set_deadline_source([this] { return next_deadline(); });
     loop_.set_tick([this](Instant now) { tick(now); });
-    start_management();
+    start_management(drop_privileges);
 }
 
 Concentrator::~Concentrator() {

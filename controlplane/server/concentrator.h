@@ -10,6 +10,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -32,8 +33,10 @@ namespace ksstp::server {
 class Concentrator {
 public:
     // Throws std::runtime_error (TLS setup, listening) with a readable message.
-    // `config_path` is read again by reload().
-    Concentrator(config::Config cfg, std::string config_path, io::EventLoop& loop);
+    // `config_path` is read again by reload(). `drop_privileges` runs once every socket that
+    // needs root is open and before any thread starts (capabilities are per thread).
+    Concentrator(config::Config cfg, std::string config_path, io::EventLoop& loop,
+                 const std::function<void()>& drop_privileges = {});
     ~Concentrator();
     // SIGTERM/SIGINT: disconnect every session cleanly, then stop the loop.
     void shutdown();
@@ -88,7 +91,7 @@ private:
     nlohmann::json stats_json() const;
     nlohmann::json secret_command(const mgmt::Request& r);
     Conn& find_session(const std::string& target);
-    void start_management();
+    void start_management(const std::function<void()>& drop_privileges);
     std::string metrics_text() const;
 
     config::Config cfg_;

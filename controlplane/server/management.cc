@@ -46,16 +46,17 @@ void only_args(const mgmt::Request& r, std::initializer_list<std::string_view> a
 }
 }  // namespace
 
-void Concentrator::start_management() {
-    if (!cfg_.metrics_listen.empty()) {
+void Concentrator::start_management(const std::function<void()>& drop_privileges) {
+    mgmt_ = io::open_management(loop_, cfg_.management_socket, kDefaultSocket,
+                                [this](const mgmt::Request& r) { return handle_request(r); });
+    if (drop_privileges) drop_privileges();
+    if (!cfg_.metrics_listen.empty()) {  // its own thread: after the drop
         auto hp = config::split_listen(cfg_.metrics_listen);  // checked at load
         metrics_ = std::make_unique<io::MetricsServer>(hp->first, hp->second);
         metrics_->publish(metrics_text());
         metrics_published_ = io::monotonic_now();
         spdlog::info("metrics: serving http://{}/metrics", cfg_.metrics_listen);
     }
-    mgmt_ = io::open_management(loop_, cfg_.management_socket, kDefaultSocket,
-                                    [this](const mgmt::Request& r) { return handle_request(r); });
 }
 
 json Concentrator::handle_request(const mgmt::Request& r) {
