@@ -48,4 +48,12 @@ for method in pap mschap2; do
     client_pid=
     echo "$method: ok"
 done
+# ksstp-perf (SPEC 7) against a server that is not ours: 3 sessions through IPCP, echo traffic.
+perf_out="$LAB_DIR/perf.txt"
+ip netns exec "$SSTP_CLIENT_NS" "$E2E_BIN/perf/ksstp-perf" --connect-to "$SSTP_SERVER:$SSTP_PORT" --user "$SSTP_USER" \
+    --password "$SSTP_PASSWORD" --ca "$SSTP_CA" --sessions 3 --duration 2 --traffic both --window 4 > "$perf_out" 2>/dev/null
+rc=$?
+cat "$perf_out"
+[ "$rc" -eq 0 ] && grep -q "^sessions     3 established, 0 failed" "$perf_out" || fail "ksstp-perf against SoftEther (rc $rc)"
+echo "ksstp-perf: ok"
 echo "PASS"

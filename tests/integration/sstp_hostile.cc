@@ -32,6 +32,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -483,7 +484,8 @@ int campaign(const Options& o) {
 }
 
 int fault(const Options& o, const std::string& kind) {
-    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> owned(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+    SSL_CTX* ctx = owned.get();
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
     Tls t(ctx);
     if (!t.connect(o.to, o.to_len, 10000)) {
