@@ -154,7 +154,13 @@ void PerfSession::pump_engine(Instant now) {
             on_ip(p->data, now);
         } else if (auto* l = std::get_if<session::ev::Log>(&e)) {
             // The authentication verdict says more than the disconnect that follows it.
-            if (std::string_view(l->subsystem) == "auth" && l->text.find("fail") != std::string::npos) auth_error_ = l->text;
+            if (std::string_view(l->subsystem) == "auth" && l->text.find("fail") != std::string::npos) {
+                auth_error_ = l->text;
+                // MS-CHAP's failure carries the next challenge (C=<hex>): unique per session, so
+                // it would split one reason into as many as there are sessions.
+                if (auto c = auth_error_.find(" C="); c != std::string::npos)
+                    auth_error_.erase(c, auth_error_.find(' ', c + 1) - c);
+            }
         } else if (auto* end = std::get_if<session::ev::Ended>(&e)) {
             if (finishing_) {
                 done_ = true;
