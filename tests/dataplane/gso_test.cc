@@ -1,0 +1,179 @@
+// Userspace GSO (dataplane/gso.h): super-packets as the kernel hands them with IFF_VNET_HDR are
+// cut into ordinary packets whose headers, flags and checksums are right and whose payloads
+// concatenate to the original.
+#include "dataplane/gso.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace ksstp::dp {
+namespace {
+
+uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
+uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
+
+// What the kernel hands over: headers, a payload, and with NEEDS_CSUM the pseudo-header sum in the
+// transport checksum field (not complemented).
+Bytes super_packet(bool v6, uint8_t proto, size_t payload, uint8_t tcp_flags = 0x18) {
+    const size_t l3 = v6 ? 40 : 20, l4 = proto == 6 ? 32 : 8;  // TCP with 12 bytes of options
+    Bytes p(l3 + l4 + payload, 0);
+    if (v6) {
+        p[0] = 0x60;
+        p[4] = uint8_t((l4 + payload) >> 8), p[5] = uint8_t(l4 + payload);
+        p[6] = proto, p[7] = 64;
+        p[8] = 0x20, p[9] = 0x01, p[10] = 0x0d, p[11] = 0xb8, p[23] = 1;   // 2001:db8::1
+        p[24] = 0x20, p[25] = 0x01, p[26] = 0x0d, p[27] = 0xb8, p[39] = 2;  // 2001:db8::2
+    } else {
+        p[0] = 0x45;
+        p[2] = uint8_t(p.size() >> 8), p[3] = uint8_t(p.size());
+        p[4] = 0x12, p[5] = 0x34;
+        p[6] = 0x40;  // DF
+        p[8] = 64, p[9] = proto;
+        p[12] = 198, p[13] = 19, p[14] = 0, p[15] = 10;
+        p[16] = 198, p[17] = 18, p[18] = 0, p[19] = 1;
+    }
+    uint8_t* t = p.data() + l3;
+    t[0] = 0x9c, t[1] = 0x40, t[2] = 0x14, t[3] = 0x51;  // ports 40000 -> 5201
+    if (proto == 6) {
+        t[4] = 0xfe, t[5] = 0xff, t[6] = 0xff, t[7] = 0x00;  // a sequence number about to wrap
+        t[12] = 0x80;                                        // doff 8 (32 bytes)
+        t[13] = tcp_flags;
+        t[20] = 1, t[21] = 1, t[22] = 8, t[23] = 10;          // NOP NOP timestamp
+    } else {
+        t[4] = uint8_t((l4 + payload) >> 8), t[5] = uint8_t(l4 + payload);
+    }
+    for (size_t i = 0; i < payload; ++i) p[l3 + l4 + i] = uint8_t(i * 7 + i / 251);
+    if (!v6) {
+        uint16_t c = uint16_t(~csum_fold(csum_add(0, ByteView(p).first(20))));
+        p[10] = uint8_t(c >> 8), p[11] = uint8_t(c);
+    }
+    // Pseudo-header partial sum, as the kernel leaves it for CHECKSUM_PARTIAL.
+    uint32_t s = v6 ? csum_add(0, ByteView(p).subspan(8, 32)) : csum_add(0, ByteView(p).subspan(12, 8));
+    s += uint32_t(l4 + payload) + proto;
+    uint16_t partial = csum_fold(s);
+    size_t field = l3 + (proto == 6 ? 16 : 6);
+    p[field] = uint8_t(partial >> 8), p[field + 1] = uint8_t(partial);
+    return p;
+}
+
+VnetHdr gso(uint8_t type, uint16_t mss, bool v6, uint8_t proto) {
+    VnetHdr h;
+    h.flags = VnetHdr::kNeedsCsum;
+    h.gso_type = type;
+    h.gso_size = mss;
+    h.csum_start = uint16_t(v6 ? 40 : 20);
+    h.csum_offset = uint16_t(proto == 6 ? 16 : 6);
+    h.hdr_len = uint16_t((v6 ? 40 : 20) + (proto == 6 ? 32 : 8));
+    return h;
+}
+
+std::vector<Bytes> run(const VnetHdr& h, const Bytes& p, size_t expect) {
+    std::vector<Bytes> out;
+    auto n = gso_segment(h, p, [&](std::span<const uint8_t> s) { out.emplace_back(s.begin(), s.end()); });
+    EXPECT_TRUE(n.has_value()) << (n ? "" : to_string(n.error()));
+    EXPECT_EQ(n.value_or(0), expect);
+    EXPECT_EQ(out.size(), expect);
+    return out;
+}
+
+TEST(Gso, TcpV4IsCutIntoMssSegmentsWithHeadersFlagsAndChecksumsRight) {
+    Bytes p = super_packet(false, 6, 5000, 0x80 | 0x10 | 0x08 | 0x01);  // CWR ACK PSH FIN
+    auto segs = run(gso(VnetHdr::kGsoTcpv4, 1400, false, 6), p, 4);
+    Bytes payload;
+    for (size_t i = 0; i < segs.size(); ++i) {
+        const Bytes& s = segs[i];
+        EXPECT_TRUE(checksums_valid(s)) << "segment " << i;
+        const size_t len = i < 3 ? 1400 : 800;
+        ASSERT_EQ(s.size(), 52 + len);
+        EXPECT_EQ(be16(&s[2]), s.size());
+        EXPECT_EQ(be16(&s[4]), 0x1234 + i);                         // identification counts up
+        EXPECT_EQ(be32(&s[24]), 0xfeffff00u + uint32_t(i * 1400));  // sequence numbers (wrapping)
+        const uint8_t f = s[33];
+        EXPECT_EQ(bool(f & 0x80), i == 0) << "CWR only on the first";
+        EXPECT_EQ(bool(f & 0x09), i == 3) << "FIN/PSH only on the last";
+        EXPECT_TRUE(f & 0x10);
+        EXPECT_EQ(s[40], 1);  // options kept
+        payload.insert(payload.end(), s.begin() + 52, s.end());
+    }
+    EXPECT_EQ(payload, Bytes(p.begin() + 52, p.end()));
+}
+
+TEST(Gso, TcpV6) {
+    Bytes p = super_packet(true, 6, 4000);
+    auto segs = run(gso(VnetHdr::kGsoTcpv6, 1428, true, 6), p, 3);
+    size_t total = 0;
+    for (const Bytes& s : segs) {
+        EXPECT_TRUE(checksums_valid(s));
+        EXPECT_EQ(be16(&s[4]) + 40u, s.size());
+        total += s.size() - 72;
+    }
+    EXPECT_EQ(total, 4000u);
+}
+
+TEST(Gso, UdpL4MakesWholeDatagrams) {
+    Bytes p = super_packet(false, 17, 3000);
+    auto segs = run(gso(VnetHdr::kGsoUdpL4, 1000, false, 17), p, 3);
+    for (const Bytes& s : segs) {
+        EXPECT_TRUE(checksums_valid(s));
+        EXPECT_EQ(be16(&s[24]), 1008);  // UDP length
+        EXPECT_NE(be16(&s[26]), 0);
+    }
+}
+
+TEST(Gso, WithoutGsoOnlyTheChecksumIsCompleted) {
+    Bytes p = super_packet(false, 17, 300);
+    EXPECT_FALSE(checksums_valid(p));  // partial, as the kernel left it
+    VnetHdr h = gso(VnetHdr::kGsoNone, 0, false, 17);
+    auto segs = run(h, p, 1);
+    EXPECT_TRUE(checksums_valid(segs[0]));
+    h.flags = 0;  // nothing to do: the packet comes out as it is
+    auto same = run(h, p, 1);
+    EXPECT_EQ(same[0], p);
+}
+
+TEST(Gso, SmallSuperPacketAndEcnFlag) {
+    Bytes p = super_packet(false, 6, 100);
+    auto segs = run(gso(VnetHdr::kGsoTcpv4 | VnetHdr::kGsoEcn, 1400, false, 6), p, 1);
+    EXPECT_TRUE(checksums_valid(segs[0]));
+    EXPECT_EQ(segs[0].size(), p.size());
+}
+
+TEST(Gso, HeaderRoundTrip) {
+    VnetHdr h = gso(VnetHdr::kGsoTcpv6, 1220, true, 6);
+    uint8_t raw[VnetHdr::kSize];
+    write_vnet_hdr(h, raw);
+    auto back = parse_vnet_hdr(ByteView(raw, sizeof raw));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->gso_type, h.gso_type);
+    EXPECT_EQ(back->gso_size, 1220);
+    EXPECT_EQ(back->csum_start, 40);
+    EXPECT_EQ(back->csum_offset, 16);
+    EXPECT_FALSE(parse_vnet_hdr(ByteView(raw, 9)).has_value());
+}
+
+TEST(Gso, HeadersThatDoNotDescribeThePacketAreRefused) {
+    auto err = [](const VnetHdr& h, const Bytes& p) {
+        auto r = gso_segment(h, p, [](std::span<const uint8_t>) { ADD_FAILURE() << "no output expected"; });
+        return r ? GsoError{} : r.error();
+    };
+    Bytes v4 = super_packet(false, 6, 3000);
+    EXPECT_EQ(err(gso(VnetHdr::kGsoTcpv6, 1400, true, 6), v4), GsoError::BadPacket);      // v6 type, v4 packet
+    EXPECT_EQ(err(gso(VnetHdr::kGsoTcpv4, 0, false, 6), v4), GsoError::BadGsoSize);
+    EXPECT_EQ(err(gso(VnetHdr::kGsoTcpv4, 10, false, 6), v4), GsoError::BadGsoSize);      // 300 segments
+    EXPECT_EQ(err(gso(VnetHdr::kGsoUdp, 1400, false, 6), v4), GsoError::UnsupportedGso);  // UFO
+    EXPECT_EQ(err(gso(VnetHdr::kGsoUdpL4, 1400, false, 17), v4), GsoError::BadPacket);    // TCP inside
+    VnetHdr bad = gso(VnetHdr::kGsoNone, 0, false, 6);
+    bad.csum_offset = 4000;
+    EXPECT_EQ(err(bad, v4), GsoError::BadChecksumSpec);
+    Bytes wrong_len = v4;
+    wrong_len[3] ^= 1;
+    EXPECT_EQ(err(gso(VnetHdr::kGsoTcpv4, 1400, false, 6), wrong_len), GsoError::BadPacket);
+    Bytes fragment = v4;
+    fragment[6] = 0x20;  // MF
+    EXPECT_EQ(err(gso(VnetHdr::kGsoTcpv4, 1400, false, 6), fragment), GsoError::BadPacket);
+    EXPECT_EQ(err(gso(VnetHdr::kGsoTcpv4, 1400, false, 6), Bytes(10, 0x45)), GsoError::BadPacket);
+}
+
+}  // namespace
+}  // namespace ksstp::dp
