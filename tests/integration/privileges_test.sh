@@ -21,8 +21,10 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
 mkdir -p "$E2E_DIR/secrets" "$E2E_DIR/hook"
 cat > "$E2E_DIR/on-up.sh" <<SH
 #!/bin/sh
-{ id -u; awk '/^Cap(Eff|Prm)/ {print \$2}' /proc/self/status; } > "$E2E_DIR/hook/hook.out"
-ip route add 198.18.254.0/24 dev "\$IFNAME" && echo route-added >> "$E2E_DIR/hook/hook.out"
+# Written whole, then renamed: the test never reads half a file (two sessions run it at once).
+{ id -u; awk '/^Cap(Eff|Prm)/ {print \$2}' /proc/self/status
+  ip route add 198.18.254.0/24 dev "\$IFNAME" && echo route-added; } > "$E2E_DIR/hook/hook.out.\$\$"
+mv "$E2E_DIR/hook/hook.out.\$\$" "$E2E_DIR/hook/hook.out"
 SH
 chmod 755 "$E2E_DIR/on-up.sh"
 E2E_EXTRA_TOML="[ppp]
@@ -84,7 +86,7 @@ e2e_start_server
 pid=$E2E_SERVER_PID
 grep -q "^Uid:[[:space:]]*0[[:space:]]" "/proc/$pid/status" || e2e_fail "uid changed without [daemon] user"
 [ "$(caps "$pid" CapEff)" = 0000000000001400 ] || e2e_fail "uid 0 kept CapEff $(caps "$pid" CapEff)"
-e2e_wait 20 "[ -s '$E2E_DIR/hook/hook.out' ]" || e2e_fail "no hook run (the client reconnects to the new server)"
+e2e_wait 20 "[ \$(wc -l < '$E2E_DIR/hook/hook.out' 2>/dev/null || echo 0) -ge 2 ]" || e2e_fail "no hook run (the client reconnects to the new server)"
 [ "$(sed -n 2p "$E2E_DIR/hook/hook.out")" = 0000000000001000 ] || e2e_fail "root's hook regained capabilities: $(cat "$E2E_DIR/hook/hook.out")"
 if command -v setpriv >/dev/null; then
     setpriv --reuid=65534 --regid=65534 --clear-groups "$E2E_BIN/tools/ksstpctl" --socket "$E2E_DIR/ksstpd.sock" stats \
