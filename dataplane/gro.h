@@ -11,7 +11,7 @@
 // carries NEEDS_CSUM with the pseudo-header sum, as the kernel expects from a TUN writer.
 //
 // Pure: packets in (in tunnel order), framed packets out through a callback.
-// Not yet wired into the TUN path (issue 5: the offload-enabled TunForwarder comes next).
+// Used by dataplane/offload_tun_path.h.
 #pragma once
 
 #include <cstdint>

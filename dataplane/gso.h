@@ -9,7 +9,7 @@
 //
 // Pure: bytes in, packets out through a callback; nothing is trusted (a header that does not
 // describe the packet is an error, counted by the caller as a drop).
-// Not yet wired into the TUN path (issue 5: the offload-enabled TunForwarder comes next).
+// Used by dataplane/offload_tun_path.h.
 #pragma once
 
 #include <cstdint>
@@ -49,11 +49,12 @@ Result<VnetHdr, GsoError> parse_vnet_hdr(ByteView in);
 void write_vnet_hdr(const VnetHdr& h, uint8_t out[VnetHdr::kSize]);
 
 // Cuts `packet` (the IP packet after the virtio header) into ordinary IP packets, each handed to
-// `out` (valid during the call only). A packet without GSO comes out once, with its checksum
-// completed if the header asks for that. At most 64 KB in, at most kMaxSegments out.
+// `out` (valid during the call only; the receiver may rewrite it in place, e.g. TCP MSS clamping).
+// A packet without GSO comes out once, itself, with its checksum completed in place if the header
+// asks for that. At most 64 KB in, at most kMaxSegments out.
 inline constexpr size_t kMaxSegments = 128;
-Result<size_t, GsoError> gso_segment(const VnetHdr& h, ByteView packet,
-                                     const std::function<void(std::span<const uint8_t>)>& out);
+Result<size_t, GsoError> gso_segment(const VnetHdr& h, std::span<uint8_t> packet,
+                                     const std::function<void(std::span<uint8_t>)>& out);
 
 // True when an ordinary IP packet's IPv4 header checksum and TCP/UDP checksum verify (a UDP
 // checksum of 0 means none). Used by the tests, the fuzz target and GRO.

@@ -17,6 +17,7 @@ uint16_t ppp_protocol_of(ByteView p) {
 }
 
 void TunForwarder::deliver(uint16_t, ByteView packet) {
+    ++c_.tun_writes;
     ssize_t n = ::write(fd_, packet.data(), packet.size());
     if (n == ssize_t(packet.size())) {
         ++c_.rx_packets;
@@ -32,6 +33,7 @@ size_t TunForwarder::pump(const IntoTunnel& into_tunnel, size_t budget) {
     while (done < budget) {
         ssize_t n = ::read(fd_, buf, sizeof buf);
         if (n <= 0) break;  // EAGAIN: nothing more for now
+        ++c_.tun_reads;
         std::span<uint8_t> pkt(buf, size_t(n));
         uint16_t proto = ppp_protocol_of(pkt);
         ++done;

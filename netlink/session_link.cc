@@ -7,9 +7,10 @@
 namespace ksstp::nl {
 
 Result<SessionLink, std::string> SessionLink::create(const NlSock& sk, const std::string& name,
-                                                     const std::string& fallback, unsigned mtu, uint32_t group) {
-    auto tun = TunDevice::create(name);
-    if (!tun && !fallback.empty() && fallback != name) tun = TunDevice::create(fallback);
+                                                     const std::string& fallback, unsigned mtu, uint32_t group,
+                                                     const TunOffloads& offloads) {
+    auto tun = TunDevice::create(name, true, offloads);
+    if (!tun && !fallback.empty() && fallback != name) tun = TunDevice::create(fallback, true, offloads);
     if (!tun) return fail(tun.error());
     if (auto r = set_mtu_and_up(sk, tun->ifindex(), mtu, group); !r) return fail(tun->name() + ": " + r.error());
     return SessionLink(std::move(*tun));

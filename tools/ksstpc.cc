@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
     }
     std::vector<config::ClientConfig> clients;
     std::optional<std::string> configured_socket;
+    config::DataplaneConfig dataplane;
     try {
         bool any_flag = false;
         for (const auto& [k, v] : flags) any_flag |= v.has_value();
@@ -147,6 +148,7 @@ int main(int argc, char** argv) {
             for (const auto& w : file.warnings) spdlog::warn("cfg: {}", w);
             clients = std::move(file.clients);
             configured_socket = file.management_socket;
+            dataplane = file.dataplane;
         }
         if (any_flag) clients = apply_flags(config_path, flags);
         std::erase_if(clients, [](const config::ClientConfig& c) { return c.disabled; });
@@ -165,7 +167,7 @@ int main(int argc, char** argv) {
     return tools::run_daemon("ksstpc", [&] {
         io::EventLoop loop;
         std::vector<std::unique_ptr<client::Dialer>> dialers;
-        for (auto& c : clients) dialers.push_back(std::make_unique<client::Dialer>(c, loop));
+        for (auto& c : clients) dialers.push_back(std::make_unique<client::Dialer>(c, loop, dataplane));
         size_t running = dialers.size();
         loop.set_deadline_source([&] {
             std::optional<Instant> d;

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "controlplane/io/log.h"
+#include "controlplane/io/tun_path.h"
 #include "netlink/if_link.h"
 
 namespace ksstp::client {
@@ -48,7 +49,8 @@ std::pair<std::string, std::string> split_host_port(const std::string& s) {
 }
 }  // namespace
 
-Dialer::Dialer(config::ClientConfig cfg, io::EventLoop& loop) : cfg_(std::move(cfg)), loop_(loop) {
+Dialer::Dialer(config::ClientConfig cfg, io::EventLoop& loop, config::DataplaneConfig dataplane)
+    : cfg_(std::move(cfg)), dataplane_(dataplane), loop_(loop) {
     tls::ClientTlsOptions o;
     o.ca_certificate = cfg_.ca_certificate;
     o.verify_server_certificate = cfg_.verify_server_certificate;
@@ -313,6 +315,8 @@ void Dialer::drive() {
         break;
     }
     handle_events();
+    // The batch this wake-up read from the socket is in the path: GRO's super-packets go out now.
+    if (path_) path_->flush();
 }
 
 bool Dialer::bring_up_interface(uint16_t mtu) {
@@ -320,13 +324,14 @@ bool Dialer::bring_up_interface(uint16_t mtu) {
         if (auto r = nl::set_mtu_and_up(*nl_, tun_->ifindex(), mtu); !r) spdlog::error("{}: {}", cfg_.name, r.error());
         return true;
     }
-    auto link = nl::SessionLink::create(*nl_, cfg_.name, "", mtu);
+    auto link = nl::SessionLink::create(*nl_, cfg_.name, "", mtu, 0, io::tun_offloads_wanted(dataplane_));
     if (!link) {
         spdlog::error("{}: cannot create interface: {}", cfg_.name, link.error());
         return false;
     }
     tun_.emplace(std::move(*link));
-    path_ = std::make_unique<dp::TunForwarder>(tun_->fd());
+    path_ = io::make_tun_path(tun_->fd(), tun_->offloads(), dataplane_);
+    spdlog::info("{}: interface {} {}", cfg_.name, tun_->name(), io::describe_tun_path(tun_->offloads(), dataplane_));
     loop_.watch(tun_->fd(), EPOLLIN, [this](uint32_t ev) { on_tun(ev); });
     return true;
 }
@@ -454,6 +459,7 @@ void Dialer::teardown(const std::string& why) {
         default_route_.reset();
         stop_route_watch();
     }
+    if (path_) path_->flush();
     path_.reset();
     tun_.reset();  // the interface goes with its fd
     ipv4_up_ = ipv6_up_ = false;

@@ -25,7 +25,7 @@
 #include "controlplane/sstp/http_handshake.h"
 #include "controlplane/tls/tls_context.h"
 #include "controlplane/tls/tls_session.h"
-#include "dataplane/tun_forwarder.h"
+#include "dataplane/packet_path.h"
 #include "netlink/default_route.h"
 #include "netlink/link_monitor.h"
 #include "netlink/nl_socket.h"
@@ -36,7 +36,8 @@ namespace ksstp::client {
 class Dialer {
 public:
     // Throws std::runtime_error on setup errors (TLS context, netlink).
-    Dialer(config::ClientConfig cfg, io::EventLoop& loop);
+    // `dataplane`: the TUN offloads ([dataplane], shared by every client of the file).
+    Dialer(config::ClientConfig cfg, io::EventLoop& loop, config::DataplaneConfig dataplane = {});
     ~Dialer();
     void start();
     // SIGTERM: disconnect cleanly, then `on_stopped`.
@@ -69,6 +70,7 @@ private:
     void set_interest(bool write);
 
     config::ClientConfig cfg_;
+    config::DataplaneConfig dataplane_;
     io::EventLoop& loop_;
     crypto::SystemRng rng_;
     tls::SslCtxPtr ctx_;
@@ -87,7 +89,7 @@ private:
     size_t out_off_ = 0;
     bool want_write_ = false;
     std::optional<nl::SessionLink> tun_;
-    std::unique_ptr<dp::TunForwarder> path_;
+    std::unique_ptr<dp::PacketPath> path_;
     std::optional<nl::DefaultRoute> default_route_;
     std::optional<nl::LinkMonitor> route_watch_;  // while default_route_ is installed
     bool ipv4_up_ = false, ipv6_up_ = false;

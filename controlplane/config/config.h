@@ -110,6 +110,16 @@ struct FileRef {
     bool executable = false;
 };
 
+// [dataplane]: the TUN offloads of every session interface (issue 5 item 2), each on by default
+// where the kernel has it and switchable off for A/B runs. All off = the plain TUN path.
+struct DataplaneConfig {
+    bool checksum_offload = true;  // TUN_F_CSUM: the kernel may leave checksums to us
+    bool tso = true;               // TCP super-packets from the TUN (TUN_F_TSO4/6), cut by our GSO
+    bool uso = true;               // UDP super-packets (TUN_F_USO4/6, Linux 6.2+)
+    bool gro = true;               // tunnel TCP segments coalesced before the TUN write
+    bool any() const { return checksum_offload || tso || uso || gro; }
+};
+
 struct Config {
     std::optional<ServerConfig> server;  // present when [sstp-server] is
     std::vector<FileRef> files;
@@ -125,6 +135,7 @@ struct Config {
     // [daemon] user / group: the unprivileged identity ksstpd runs as after start-up ("" = stays
     // uid 0; capabilities are dropped either way: controlplane/io/privileges.h).
     std::string daemon_user, daemon_group;
+    DataplaneConfig dataplane;
     uint32_t daemon_user_line = 0;
 
     const Secret* find_secret(std::string_view user) const;

@@ -408,7 +408,8 @@ void each_array_table(const Reader& r, const toml::table& parent, std::string_vi
 Config read(const toml::table& root, const std::string& origin) {
     Reader r(origin);
     Config c;
-    r.check_keys(root, "top level", {"sstp-server", "ppp", "ip", "sstp-client", "management", "metrics", "daemon"});
+    r.check_keys(root, "top level", {"sstp-server", "ppp", "ip", "sstp-client", "management", "metrics", "daemon",
+                                       "dataplane"});
     if (const toml::node* ip = root.get("ip")) {
         const toml::table& t = r.table_of(*ip, "[ip]");
         r.check_keys(t, "[ip]", {"pool"});
@@ -450,6 +451,20 @@ Config read(const toml::table& root, const std::string& origin) {
         c.daemon_user_line = u ? uint32_t(u->source().begin.line) : uint32_t(t.source().begin.line);
         if (!c.daemon_group.empty() && c.daemon_user.empty())
             r.fail(t.get("group"), "[daemon] group", "needs [daemon] user");
+    }
+    if (const toml::node* m = root.get("dataplane")) {
+        const toml::table& t = r.table_of(*m, "[dataplane]");
+        r.check_keys(t, "[dataplane]", {"checksum-offload", "tso", "uso", "gro"});
+        DataplaneConfig& d = c.dataplane;
+        d.checksum_offload = r.get_bool(t, "[dataplane]", "checksum-offload", true);
+        d.tso = r.get_bool(t, "[dataplane]", "tso", true);
+        d.uso = r.get_bool(t, "[dataplane]", "uso", true);
+        d.gro = r.get_bool(t, "[dataplane]", "gro", true);
+        // The kernel hands a TUN super-packets only with their checksums left open (TUN_F_CSUM).
+        for (auto [on, key] : {std::pair{d.tso, "tso"}, std::pair{d.uso, "uso"}})
+            if (on && !d.checksum_offload)
+                r.fail(t.get(key) ? t.get(key) : &t, std::string("[dataplane] ") + key,
+                       "needs checksum-offload = true (the kernel leaves super-packets' checksums to the reader)");
     }
     if (const toml::node* m = root.get("metrics")) {
         const toml::table& t = r.table_of(*m, "[metrics]");

@@ -15,12 +15,12 @@
 #include <stdexcept>
 
 #include "controlplane/io/log.h"
+#include "controlplane/io/tun_path.h"
 #include "controlplane/ipv6/router_advertisement.h"
 #include "controlplane/ppp/wire.h"
 #include "controlplane/session/server_session.h"
 #include "controlplane/tls/tls_session.h"
 #include "dataplane/mss_clamp.h"
-#include "dataplane/tun_forwarder.h"
 #include "netlink/if_link.h"
 #include "netlink/session_link.h"
 
@@ -237,13 +237,16 @@ void Concentrator::drive(Conn& c) {
         break;  // WantRead / WantWrite
     }
     handle_events(c);
+    // The batch this wake-up read from the socket is in the path: GRO's super-packets go out now.
+    if (conns_.count(id) && c.path) c.path->flush();
 }
 
 bool Concentrator::bring_up_interface(Conn& c, uint16_t mtu) {
     if (c.tun) return true;
     // A name already in use (e.g. a second session of one user) falls back to sstp<id>.
+    const config::DataplaneConfig& d = cfg_.dataplane;
     auto link = nl::SessionLink::create(*nl_, interface_name(c), ("sstp" + std::to_string(c.id)).substr(0, 15), mtu,
-                                        kSessionGroup);
+                                        kSessionGroup, io::tun_offloads_wanted(d));
     if (!link) {
         ++stats_.netlink_errors["create interface"];
         spdlog::error("session {} user {} [nl] cannot create interface {}: {}", c.id, c.user, interface_name(c), link.error());
@@ -251,7 +254,9 @@ bool Concentrator::bring_up_interface(Conn& c, uint16_t mtu) {
     }
     c.tun.emplace(std::move(*link));
     c.ifname = c.tun->name();
-    c.path = std::make_unique<dp::TunForwarder>(c.tun->fd());
+    c.path = io::make_tun_path(c.tun->fd(), c.tun->offloads(), d);
+    spdlog::info("session {} user {} [dp] interface {} {}", c.id, c.user, c.ifname,
+                 io::describe_tun_path(c.tun->offloads(), d));
     uint64_t id = c.id;
     loop_.watch(c.tun->fd(), EPOLLIN, [this, id](uint32_t ev) { on_tun_event(id, ev); });
     return true;
@@ -456,6 +461,7 @@ void Concentrator::close_conn(uint64_t id, const std::string& why) {
     auto it = conns_.find(id);
     if (it == conns_.end()) return;
     Conn& c = *it->second;
+    if (c.path) c.path->flush();  // packets that arrived with the goodbye still reach the host
     loop_.unwatch(c.sock.get());
     if (c.tun) loop_.unwatch(c.tun->fd());
     if (c.tls && c.tls_done) c.tls->shutdown();

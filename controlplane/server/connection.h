@@ -11,7 +11,7 @@
 #include "controlplane/server/concentrator.h"
 #include "controlplane/session/server_session.h"
 #include "controlplane/tls/tls_session.h"
-#include "dataplane/tun_forwarder.h"
+#include "dataplane/packet_path.h"
 #include "netlink/session_link.h"
 
 namespace ksstp::server {
@@ -28,7 +28,7 @@ struct Concentrator::Conn {
     Bytes out;
     size_t out_off = 0;
     std::optional<nl::SessionLink> tun;
-    std::unique_ptr<dp::TunForwarder> path;
+    std::unique_ptr<dp::PacketPath> path;
     std::optional<ppp::IpcpResult> v4;
     std::optional<ppp::Ipv6cpResult> v6;
     bool v6_configured = false;

@@ -41,11 +41,11 @@ std::vector<Bytes> flush(GroBatch& g) {
 }
 
 // Cuts a flushed frame back into segments with GSO.
-std::vector<Bytes> resegment(const Bytes& frame) {
+std::vector<Bytes> resegment(Bytes frame) {
     auto h = parse_vnet_hdr(frame);
     EXPECT_TRUE(h.has_value());
     std::vector<Bytes> segs;
-    auto r = gso_segment(*h, ByteView(frame).subspan(VnetHdr::kSize),
+    auto r = gso_segment(*h, std::span<uint8_t>(frame).subspan(VnetHdr::kSize),
                          [&](std::span<const uint8_t> s) { segs.emplace_back(s.begin(), s.end()); });
     EXPECT_TRUE(r.has_value());
     return segs;

@@ -68,7 +68,7 @@ VnetHdr gso(uint8_t type, uint16_t mss, bool v6, uint8_t proto) {
     return h;
 }
 
-std::vector<Bytes> run(const VnetHdr& h, const Bytes& p, size_t expect) {
+std::vector<Bytes> run(const VnetHdr& h, Bytes p, size_t expect) {
     std::vector<Bytes> out;
     auto n = gso_segment(h, p, [&](std::span<const uint8_t> s) { out.emplace_back(s.begin(), s.end()); });
     EXPECT_TRUE(n.has_value()) << (n ? "" : to_string(n.error()));
@@ -153,7 +153,7 @@ TEST(Gso, HeaderRoundTrip) {
 }
 
 TEST(Gso, HeadersThatDoNotDescribeThePacketAreRefused) {
-    auto err = [](const VnetHdr& h, const Bytes& p) {
+    auto err = [](const VnetHdr& h, Bytes p) {
         auto r = gso_segment(h, p, [](std::span<const uint8_t>) { ADD_FAILURE() << "no output expected"; });
         return r ? GsoError{} : r.error();
     };
@@ -173,6 +173,28 @@ TEST(Gso, HeadersThatDoNotDescribeThePacketAreRefused) {
     fragment[6] = 0x20;  // MF
     EXPECT_EQ(err(gso(VnetHdr::kGsoTcpv4, 1400, false, 6), fragment), GsoError::BadPacket);
     EXPECT_EQ(err(gso(VnetHdr::kGsoTcpv4, 1400, false, 6), Bytes(10, 0x45)), GsoError::BadPacket);
+}
+
+// The eight-bytes-at-a-time sum equals RFC 1071's sixteen-bit one for every length and start.
+TEST(Gso, ChecksumMatchesTheSixteenBitDefinition) {
+    Bytes data(300);
+    uint32_t x = 12345;
+    for (auto& b : data) b = uint8_t((x = x * 1103515245 + 12345) >> 16);
+    auto reference = [](uint32_t sum, ByteView d) {
+        uint64_t s = sum;
+        size_t i = 0;
+        for (; i + 1 < d.size(); i += 2) s += uint32_t(d[i] << 8 | d[i + 1]);
+        if (i < d.size()) s += uint32_t(d[i] << 8);
+        return csum_fold(uint32_t((s & 0xFFFFFFFF) + (s >> 32)));
+    };
+    for (size_t start = 0; start < 9; ++start)
+        for (size_t len = 0; start + len <= data.size(); len += 7) {
+            ByteView d = ByteView(data).subspan(start, len);
+            ASSERT_EQ(csum_fold(csum_add(0x1234, d)), reference(0x1234, d)) << start << " " << len;
+        }
+    Bytes ones(64, 0xFF), zeros(64, 0);
+    EXPECT_EQ(csum_fold(csum_add(0, ones)), 0xFFFF);
+    EXPECT_EQ(csum_fold(csum_add(0, zeros)), 0);
 }
 
 }  // namespace
