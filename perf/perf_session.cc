@@ -135,15 +135,11 @@ void PerfSession::drive(Instant now) {
 }
 
 void PerfSession::pump_engine(Instant now) {
-    Bytes more = sess_->take_output();
-    if (!more.empty()) {
-        if (out_off_ == out_.size()) {
-            out_ = std::move(more);
-            out_off_ = 0;
-        } else {
-            out_.insert(out_.end(), more.begin(), more.end());
-        }
+    if (out_off_ == out_.size()) {
+        out_.clear();
+        out_off_ = 0;
     }
+    sess_->take_output_into(out_);
     for (auto& e : sess_->take_events()) {
         if (auto* v4 = std::get_if<session::ev::Ipv4Up>(&e)) {
             local_ = v4->ipcp.local;

@@ -430,8 +430,11 @@ void Dialer::on_tun(uint32_t events) {
 
 void Dialer::flush() {
     if (!sess_) return;
-    Bytes more = sess_->take_output();
-    out_.insert(out_.end(), more.begin(), more.end());
+    if (out_off_ == out_.size()) {
+        out_.clear();
+        out_off_ = 0;
+    }
+    sess_->take_output_into(out_);
     while (out_off_ < out_.size()) {
         auto r = tls_->write(ByteView(out_).subspan(out_off_));
         if (r) {

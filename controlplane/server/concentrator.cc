@@ -422,15 +422,11 @@ void Concentrator::on_link_events() {
 }
 
 void Concentrator::flush(Conn& c) {
-    Bytes more = c.sess->take_output();
-    if (!more.empty()) {
-        if (c.out_off == c.out.size()) {
-            c.out = std::move(more);
-            c.out_off = 0;
-        } else {
-            c.out.insert(c.out.end(), more.begin(), more.end());
-        }
+    if (c.out_off == c.out.size()) {
+        c.out.clear();
+        c.out_off = 0;
     }
+    c.sess->take_output_into(c.out);
     if (!c.tls_done) return;  // bytes wait for the handshake
     while (c.out_off < c.out.size()) {
         auto r = c.tls->write(ByteView(c.out).subspan(c.out_off));

@@ -63,6 +63,13 @@ public:
 
     std::optional<Instant> next_deadline() const;
     Bytes take_output() { return std::exchange(out_, {}); }
+    // The same, appended to `dst`; when `dst` is empty the buffers are swapped, so a busy session
+    // and its owner pass the same two allocations back and forth instead of making new ones.
+    void take_output_into(Bytes& dst) {
+        if (dst.empty()) std::swap(dst, out_);
+        else dst.insert(dst.end(), out_.begin(), out_.end());
+        out_.clear();
+    }
     std::vector<SessionEvent> take_events() { return std::exchange(events_, {}); }
     bool ended() const { return ended_; }
     const sstp::SessionFsm& sstp() const { return sstp_; }
