@@ -45,7 +45,6 @@ void OffloadTunPath::deliver(uint16_t, ByteView packet) {
 
 void OffloadTunPath::flush() {
     if (!gro_packets_) return;
-    const uint64_t merged_before = gro_.stats().merged;
     // The batch's packets and bytes are counted with the frames that carry them: a frame the
     // interface refuses drops what it carries. GroBatch keeps packets whole, so the IP bytes of
     // a frame are its length less the header, and its packets the segments it merged.
@@ -62,7 +61,7 @@ void OffloadTunPath::flush() {
             write_frame(frame, 1, ip);
         }
     });
-    c_.gro_merged += gro_.stats().merged - merged_before;
+    c_.gro_merged = gro_.stats().merged;  // GroBatch counts since it was made, as we do
     gro_packets_ = 0;
 }
 

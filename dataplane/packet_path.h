@@ -23,6 +23,14 @@ struct PathCounters {
     uint64_t gso_super = 0;   // super-packets read (TSO/USO), cut into gso_segments packets
     uint64_t gso_segments = 0;
     uint64_t gro_merged = 0;  // tunnel packets that went into a super-packet with others
+
+    PathCounters& operator+=(const PathCounters& o) {
+        rx_packets += o.rx_packets, rx_bytes += o.rx_bytes, tx_packets += o.tx_packets, tx_bytes += o.tx_bytes;
+        drop_iface_full += o.drop_iface_full, drop_tunnel_refused += o.drop_tunnel_refused;
+        drop_malformed += o.drop_malformed, tun_reads += o.tun_reads, tun_writes += o.tun_writes;
+        gso_super += o.gso_super, gso_segments += o.gso_segments, gro_merged += o.gro_merged;
+        return *this;
+    }
 };
 
 class PacketPath {

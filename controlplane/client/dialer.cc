@@ -546,6 +546,12 @@ nlohmann::json Dialer::status() const {
     j["tx-bytes"] = pc.tx_bytes;
     j["rx-packets"] = pc.rx_packets;
     j["tx-packets"] = pc.tx_packets;
+    j["drops"] = pc.drop_iface_full + pc.drop_malformed + pc.drop_tunnel_refused;
+    j["data-path"] = tun_ ? io::describe_tun_path(tun_->offloads(), dataplane_) : "";
+    j["tun-reads"] = pc.tun_reads;
+    j["tun-writes"] = pc.tun_writes;
+    j["gso-segments"] = pc.gso_segments;
+    j["gro-merged"] = pc.gro_merged;
     return j;
 }
 

@@ -255,8 +255,8 @@ bool Concentrator::bring_up_interface(Conn& c, uint16_t mtu) {
     c.tun.emplace(std::move(*link));
     c.ifname = c.tun->name();
     c.path = io::make_tun_path(c.tun->fd(), c.tun->offloads(), d);
-    spdlog::info("session {} user {} [dp] interface {} {}", c.id, c.user, c.ifname,
-                 io::describe_tun_path(c.tun->offloads(), d));
+    c.path_kind = io::describe_tun_path(c.tun->offloads(), d);
+    spdlog::info("session {} user {} [dp] interface {} {}", c.id, c.user, c.ifname, c.path_kind);
     uint64_t id = c.id;
     loop_.watch(c.tun->fd(), EPOLLIN, [this, id](uint32_t ev) { on_tun_event(id, ev); });
     return true;
@@ -468,9 +468,7 @@ void Concentrator::close_conn(uint64_t id, const std::string& why) {
     const auto* counters = c.ifname.empty() ? nullptr : &c.counters();
     ++stats_.closed;
     if (counters) {
-        stats_.drop_iface_full += counters->drop_iface_full;
-        stats_.drop_malformed += counters->drop_malformed;
-        stats_.drop_tunnel_refused += counters->drop_tunnel_refused;
+        stats_.closed_paths += *counters;
     }
     spdlog::info("session {} user {} [sstp] closed: {}{}{}", id, c.user.empty() ? "-" : c.user, why,
                  ifname.empty() ? "" : ", interface " + ifname + " removed",

@@ -24,6 +24,7 @@
 #include "controlplane/server/hook_runner.h"
 #include "controlplane/server/session_policy.h"
 #include "controlplane/tls/tls_context.h"
+#include "dataplane/packet_path.h"
 #include "netlink/link_monitor.h"
 #include "netlink/nl_socket.h"
 #include "netlink/session_link.h"
@@ -53,7 +54,7 @@ public:
         std::map<std::string, uint64_t> handshake_errors;  // TLS/HTTP/SSTP setup failures by reason
         std::map<std::string, uint64_t> end_reasons;
         std::map<std::string, uint64_t> netlink_errors;    // by operation (the session goes on without it, or ends)
-        uint64_t drop_iface_full = 0, drop_malformed = 0, drop_tunnel_refused = 0;  // of closed sessions
+        dp::PathCounters closed_paths;  // data-path counters of closed sessions, summed
         // Milliseconds from TCP accept to: TLS done, PPP authentication done, IPCP up (the last
         // kLatencySamples setups, for percentiles).
         std::deque<double> tls_ms, auth_ms, setup_ms;

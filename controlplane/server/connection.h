@@ -47,6 +47,7 @@ struct Concentrator::Conn {
     bool starting = true;        // counted in the setup limits until established or closed
     std::string ifname;          // kept after the interface is gone (logs, on-down)
     std::string end_why;         // the session's end reason, for the closing line
+    std::string path_kind;       // "offloads vnet-hdr csum tso uso, gro on" (io/tun_path.h)
     dp::PathCounters counters_before;  // of a data path already gone with its interface
     const dp::PathCounters& counters() const { return path ? path->counters() : counters_before; }
     bool link_seen_up = false;   // netlink said it is up: a later "down" is someone's `ip link set down`

@@ -136,6 +136,12 @@ json Concentrator::session_json(const Conn& c) const {
     j["tx-bytes"] = pc.tx_bytes;
     j["tx-packets"] = pc.tx_packets;
     j["drops"] = pc.drop_iface_full + pc.drop_malformed + pc.drop_tunnel_refused;
+    // The data path (issue 5 item 5): what it is and how it batches.
+    j["data-path"] = c.path_kind;
+    j["tun-reads"] = pc.tun_reads;
+    j["tun-writes"] = pc.tun_writes;
+    j["gso-segments"] = pc.gso_segments;
+    j["gro-merged"] = pc.gro_merged;
     if (c.v6) {
         j["ipv6-local"] = ppp::link_local_string(c.v6->local_iid);
         j["ipv6-remote"] = ppp::link_local_string(c.v6->remote_iid);
@@ -173,13 +179,14 @@ json Concentrator::server_json() const {
 
 json Concentrator::stats_json() const {
     std::map<std::string, uint64_t> states;
-    uint64_t drops_if = stats_.drop_iface_full, drops_mal = stats_.drop_malformed, drops_ref = stats_.drop_tunnel_refused;
+    dp::PathCounters all = stats_.closed_paths;
+    std::map<std::string, uint64_t> paths;
     for (const auto& [id, c] : conns_) {
         ++states[session_json(*c)["state"].get<std::string>()];
-        drops_if += c->counters().drop_iface_full;
-        drops_mal += c->counters().drop_malformed;
-        drops_ref += c->counters().drop_tunnel_refused;
+        all += c->counters();
+        if (!c->path_kind.empty()) ++paths[c->path_kind];
     }
+    auto per = [](uint64_t n, uint64_t d) { return d ? double(n) / double(d) : 0.0; };
     const Instant now = io::monotonic_now();
     size_t recent = size_t(std::count_if(stats_.recent_setups.begin(), stats_.recent_setups.end(),
                                          [&](Instant t) { return now - t <= Duration{10'000}; }));
@@ -197,7 +204,14 @@ json Concentrator::stats_json() const {
                 {"handshake-errors", stats_.handshake_errors},
                 {"end-reasons", stats_.end_reasons},
                 {"netlink-errors", stats_.netlink_errors},
-                {"drops", {{"interface-full", drops_if}, {"malformed", drops_mal}, {"tunnel-refused", drops_ref}}},
+                {"drops", {{"interface-full", all.drop_iface_full}, {"malformed", all.drop_malformed},
+                           {"tunnel-refused", all.drop_tunnel_refused}}},
+                // One data-path worker (the daemon's thread): its batching since start.
+                {"dataplane", {{"tun-reads", all.tun_reads}, {"tun-writes", all.tun_writes},
+                               {"packets-per-read", per(all.tx_packets, all.tun_reads)},
+                               {"packets-per-write", per(all.rx_packets, all.tun_writes)},
+                               {"gso-super-packets", all.gso_super}, {"gso-segments", all.gso_segments},
+                               {"gro-merged", all.gro_merged}, {"sessions-by-path", paths}}},
                 {"latency", {{"tls", latency(stats_.tls_ms)}, {"auth", latency(stats_.auth_ms)},
                              {"setup", latency(stats_.setup_ms)}}}};
 }
@@ -322,6 +336,9 @@ std::string Concentrator::metrics_text() const {
     by("ksstp_handshake_errors_total", "reason", st["handshake-errors"]);
     metric("ksstp_drops_total", "counter", "Packets dropped by the data path, by reason.");
     by("ksstp_drops_total", "reason", st["drops"]);
+    metric("ksstp_dataplane_total", "counter", "Data-path system calls and offload work (tun-reads, tun-writes, gso-*, gro-merged).");
+    for (const char* k : {"tun-reads", "tun-writes", "gso-super-packets", "gso-segments", "gro-merged"})
+        line("ksstp_dataplane_total", std::string("counter=\"") + k + "\"", st["dataplane"][k].get<double>());
     metric("ksstp_setup_latency_ms", "summary",
            "Time from TCP accept to TLS done (phase=tls), authentication done (phase=auth) and IPCP up (phase=setup).");
     for (const char* phase : {"tls", "auth", "setup"}) {

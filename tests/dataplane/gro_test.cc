@@ -7,32 +7,14 @@
 
 #include <vector>
 
+#include "tests/dataplane/test_packets.h"
+
 namespace ksstp::dp {
 namespace {
 
-uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
+using namespace test;
 
-// An IPv6 TCP segment 2001:db8::1:40000 -> 2001:db8::2:port with a timestamp option and a valid
-// checksum.
-Bytes seg6(uint32_t seq, size_t payload, uint8_t flags = 0x10, uint16_t port = 5201, uint32_t ack = 77) {
-    Bytes p(40 + 32 + payload, 0);
-    p[0] = 0x60;
-    p[4] = uint8_t((32 + payload) >> 8), p[5] = uint8_t(32 + payload);
-    p[6] = 6, p[7] = 64;
-    p[8] = 0x20, p[9] = 0x01, p[10] = 0x0d, p[11] = 0xb8, p[23] = 1;
-    p[24] = 0x20, p[25] = 0x01, p[26] = 0x0d, p[27] = 0xb8, p[39] = 2;
-    uint8_t* t = p.data() + 40;
-    t[0] = 0x9c, t[1] = 0x40, t[2] = uint8_t(port >> 8), t[3] = uint8_t(port);
-    t[4] = uint8_t(seq >> 24), t[5] = uint8_t(seq >> 16), t[6] = uint8_t(seq >> 8), t[7] = uint8_t(seq);
-    t[8] = uint8_t(ack >> 24), t[9] = uint8_t(ack >> 16), t[10] = uint8_t(ack >> 8), t[11] = uint8_t(ack);
-    t[12] = 0x80, t[13] = flags, t[14] = 0x01, t[15] = 0x00;
-    t[20] = 1, t[21] = 1, t[22] = 8, t[23] = 10, t[27] = 5;  // timestamp 5
-    for (size_t i = 0; i < payload; ++i) p[72 + i] = uint8_t(seq + i);
-    uint32_t s = csum_add(0, ByteView(p).subspan(8, 32)) + uint32_t(32 + payload) + 6;
-    uint16_t c = uint16_t(~csum_fold(csum_add(s, ByteView(p).subspan(40))));
-    t[16] = uint8_t(c >> 8), t[17] = uint8_t(c);
-    return p;
-}
+uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
 
 std::vector<Bytes> flush(GroBatch& g) {
     std::vector<Bytes> out;

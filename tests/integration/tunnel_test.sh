@@ -55,13 +55,40 @@ if command -v iperf3 >/dev/null; then
 fi
 head -c 4000000 /dev/urandom > "$E2E_DIR/blob"
 want=$(sha256sum < "$E2E_DIR/blob" | cut -d' ' -f1)
-e2e_receive_sha256 "$E2E-s" 198.19.0.1 5301 "$E2E_DIR/got-up"
-e2e_send_file "$E2E-c" 198.19.0.1 5301 "$E2E_DIR/blob" || e2e_fail "file send client -> server failed"
-e2e_receive_sha256 "$E2E-c" "$caddr" 5302 "$E2E_DIR/got-down"
-e2e_send_file "$E2E-s" "$caddr" 5302 "$E2E_DIR/blob" || e2e_fail "file send server -> client failed"
-e2e_wait 10 "[ -s '$E2E_DIR/got-up' ] && [ -s '$E2E_DIR/got-down' ]" || e2e_fail "file not received"
-[ "$(cat "$E2E_DIR/got-up")" = "$want" ] || e2e_fail "file checksum differs across the tunnel (client -> server)"
-[ "$(cat "$E2E_DIR/got-down")" = "$want" ] || e2e_fail "file checksum differs across the tunnel (server -> client)"
+file_both_ways() {  # $1: what is being tested, for the messages
+    rm -f "$E2E_DIR/got-up" "$E2E_DIR/got-down"
+    e2e_receive_sha256 "$E2E-s" 198.19.0.1 5301 "$E2E_DIR/got-up"
+    e2e_send_file "$E2E-c" 198.19.0.1 5301 "$E2E_DIR/blob" || e2e_fail "$1: file send client -> server failed"
+    e2e_receive_sha256 "$E2E-c" "$caddr" 5302 "$E2E_DIR/got-down"
+    e2e_send_file "$E2E-s" "$caddr" 5302 "$E2E_DIR/blob" || e2e_fail "$1: file send server -> client failed"
+    e2e_wait 10 "[ -s '$E2E_DIR/got-up' ] && [ -s '$E2E_DIR/got-down' ]" || e2e_fail "$1: file not received"
+    [ "$(cat "$E2E_DIR/got-up")" = "$want" ] || e2e_fail "$1: file checksum differs across the tunnel (client -> server)"
+    [ "$(cat "$E2E_DIR/got-down")" = "$want" ] || e2e_fail "$1: file checksum differs across the tunnel (server -> client)"
+}
+file_both_ways "TUN offloads"
+# The fast path was the one used (issue 5 item 2): both ends say so, and the server's counters
+# show super-packets read and cut (GSO) and tunnel packets merged (GRO).
+grep -q "\[dp\] interface sstp-alice offloads vnet-hdr csum tso" "$E2E_DIR/server.log" || e2e_fail "server: no TUN offloads"
+grep -q "interface sstp-out1 offloads vnet-hdr csum tso" "$E2E_DIR/client.log" || e2e_fail "client: no TUN offloads"
+active=$("$E2E_BIN/tools/ksstpctl" --socket "$E2E_DIR/ksstpd.sock" active print --json)
+python3 -c "
+import json, sys
+s = json.loads(sys.argv[1])[0]
+print('server data path:', s['data-path'], '| tun reads', s['tun-reads'], 'writes', s['tun-writes'],
+      '| gso segments', s['gso-segments'], '| gro merged', s['gro-merged'])
+sys.exit(0 if s['gso-segments'] > s['tun-reads'] // 2 and s['gro-merged'] > 0 and s['drops'] == 0 else 1)
+" "$active" || e2e_fail "server: offload counters do not show super-packets ($active)"
+
+e2e_log "the same file with the client's offloads off ([dataplane] A/B)"
+e2e_stop "$E2E_CLIENT_PID" || e2e_fail "ksstpc did not stop"
+printf '[dataplane]\nchecksum-offload = false\ntso = false\nuso = false\ngro = false\n' > "$E2E_DIR/plain.toml"
+: > "$E2E_DIR/client.log"
+e2e_start_client client --config "$E2E_DIR/plain.toml" --user alice --password Correct-Horse-9 \
+    --ca-certificate "$E2E_DIR/ca.pem" --verify-server-certificate true
+e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/client.log'" || e2e_fail "plain: tunnel did not come up"
+grep -q "interface sstp-out1 offloads off, gro off" "$E2E_DIR/client.log" || e2e_fail "client: offloads not off"
+caddr=$(ip -n "$E2E-c" -4 addr show dev sstp-out1 | sed -n 's/.*inet \([0-9.]*\) .*/\1/p')
+file_both_ways "client offloads off"
 
 e2e_log "ip link del of the server's session interface"
 sif=$(ip -n "$E2E-s" -br link | awk '/^sstp-/{print $1}' | head -1)

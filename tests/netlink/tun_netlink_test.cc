@@ -10,13 +10,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include "netlink/if_addr.h"
 #include "netlink/if_link.h"
 #include "netlink/session_link.h"
 #include "netlink/tun_device.h"
+#include "dataplane/gso.h"
+#include "tests/dataplane/test_packets.h"
 #include "tests/fakes/private_netns.h"
 
 namespace ksstp::nl {
@@ -65,6 +69,52 @@ TEST(TunNetlink, ConfiguresASessionInterfaceAndCarriesAPacket) {
 
     ASSERT_TRUE(delete_link(*sk, tun->ifindex()).has_value());
     EXPECT_FALSE(link_state(*sk, tun->ifindex()).exists);
+}
+
+// Offloads (issue 5 item 2): probed at open, reported, and the kernel takes our GRO's frames.
+TEST(TunNetlink, OffloadsAreProbedAndTheKernelTakesAGsoSuperPacketWeWrite) {
+    KSSTP_REQUIRE_NETNS();
+    auto sk = NlSock::open();
+    ASSERT_TRUE(sk.has_value()) << sk.error();
+    auto plain = TunDevice::create("sstp-plain", true, TunOffloads{});
+    ASSERT_TRUE(plain.has_value()) << plain.error();
+    EXPECT_EQ(plain->offloads().describe(), "off");
+    auto no_uso = TunDevice::create("sstp-nouso", true, TunOffloads{.vnet_hdr = true, .csum = true, .tso = true, .uso = false});
+    ASSERT_TRUE(no_uso.has_value()) << no_uso.error();
+    EXPECT_FALSE(no_uso->offloads().uso);  // never more than asked
+    auto tun = TunDevice::create("sstp-offl", true, TunOffloads{.vnet_hdr = true, .csum = true, .tso = true, .uso = true});
+    ASSERT_TRUE(tun.has_value()) << tun.error();
+    std::printf("granted here: %s\n", tun->offloads().describe().c_str());
+    if (!tun->offloads().vnet_hdr || !tun->offloads().tso)
+        GTEST_SKIP() << "this kernel granted only \"" << tun->offloads().describe() << "\" (no IFF_VNET_HDR or TSO)";
+    EXPECT_TRUE(tun->offloads().csum);
+    // The TUN is 198.18.0.1, its peer 198.19.0.10: the test packets' addresses.
+    ASSERT_TRUE(add_ipv4_ptp(*sk, tun->ifindex(), 0xC6120001, kPeer).has_value());
+    ASSERT_TRUE(set_mtu_and_up(*sk, tun->ifindex(), 1400).has_value());
+    // A 3-segment TCP super-packet (ACK only) to a port nobody listens on, as GroBatch writes it:
+    // the kernel segments it and answers a reset, which comes back out behind a virtio header.
+    using namespace dp;
+    Bytes frame(VnetHdr::kSize);
+    write_vnet_hdr(dp::test::gso(VnetHdr::kGsoTcpv4, 1000, false, 6), frame.data());
+    Bytes sp = dp::test::super_packet(false, 6, 3000, 0x10);
+    frame.insert(frame.end(), sp.begin(), sp.end());
+    ASSERT_EQ(::write(tun->fd(), frame.data(), frame.size()), ssize_t(frame.size())) << std::strerror(errno);
+    pollfd p{tun->fd(), POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 2000), 1);
+    uint8_t buf[2048];
+    ssize_t n = ::read(tun->fd(), buf, sizeof buf);
+    ASSERT_GE(n, ssize_t(VnetHdr::kSize + 40));
+    auto h = parse_vnet_hdr(ByteView(buf, size_t(n)));
+    ASSERT_TRUE(h.has_value());
+    EXPECT_EQ(h->gso_type, VnetHdr::kGsoNone);
+    const uint8_t* ip = buf + VnetHdr::kSize;
+    EXPECT_EQ(ip[0], 0x45);
+    EXPECT_EQ(ip[9], 6);
+    EXPECT_TRUE(ip[20 + 13] & 0x04) << "a reset";  // RST
+    // A header that lies about the packet is refused by the kernel, not delivered.
+    Bytes lie = frame;
+    lie[1] = VnetHdr::kGsoTcpv6;
+    EXPECT_LT(::write(tun->fd(), lie.data(), lie.size()), 0);
 }
 
 TEST(TunNetlink, ClosingTheFdRemovesTheInterface) {

@@ -128,6 +128,10 @@ INSTANTIATE_TEST_SUITE_P(
     ConfigLoader, ConfigErrors,
     ::testing::Values(
         Bad{"unknown_key", "[sstp-server]\ncertificate = \"none\"\nport = 443\nprot = 1\n", 4, "[sstp-server] prot", "unknown key"},
+        Bad{"dataplane_tso_without_csum", "[dataplane]\nchecksum-offload = false\ngro = true\ntso = true\n", 4,
+            "[dataplane] tso", "needs checksum-offload = true"},
+        Bad{"dataplane_unknown", "[dataplane]\ngso = false\n", 2, "[dataplane] gso", "unknown key"},
+        Bad{"dataplane_not_bool", "[dataplane]\ngro = \"off\"\n", 2, "[dataplane] gro", "expected true or false"},
         Bad{"wrong_type", "[sstp-server]\ncertificate = \"none\"\nport = \"x\"\n", 3, "[sstp-server] port", "expected an integer 1..65535"},
         Bad{"out_of_range", "[sstp-server]\ncertificate = \"none\"\nmax-mtu = 9000\n", 3, "[sstp-server] max-mtu", "576..4087"},
         Bad{"bad_auth", "[sstp-server]\ncertificate = \"none\"\nauthentication = [\"pap\", \"eap\"]\n", 3,
@@ -165,6 +169,16 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"verify_client_without_ca", "[sstp-server]\ncertificate = \"none\"\nverify-client-certificate = true\n", 3,
             "[sstp-server] verify-client-certificate", "needs ca-certificate"}),
     [](const auto& p) { return std::string(p.param.name); });
+
+TEST(ConfigLoader, DataplaneOffloadsDefaultOnAndSwitchOff) {
+    Config on = load_string("[sstp-server]\ncertificate = \"none\"\n", "<test>");
+    EXPECT_TRUE(on.dataplane.checksum_offload && on.dataplane.tso && on.dataplane.uso && on.dataplane.gro);
+    Config off = load_string("[dataplane]\nchecksum-offload = false\ntso = false\nuso = false\ngro = false\n", "<test>");
+    EXPECT_FALSE(off.dataplane.any());
+    Config gro_only = load_string("[dataplane]\nchecksum-offload = false\ntso = false\nuso = false\n", "<test>");
+    EXPECT_TRUE(gro_only.dataplane.any());
+    EXPECT_TRUE(gro_only.dataplane.gro);
+}
 
 TEST(ConfigLoader, ReadsThePasswordFile) {
     std::string path = ::testing::TempDir() + "ksstp-password-file";
