@@ -72,14 +72,14 @@ bool same_flow(ByteView a, ByteView b, bool v6, size_t l3) {
 
 bool GroBatch::try_merge(Item& it, ByteView p, size_t l3, size_t l4) {
     const size_t payload = p.size() - l3 - l4;
-    if (it.closed || payload > it.mss || it.pkt.size() + payload > kMaxSuper) return false;
+    if (it.closed || payload > it.mss || it.ip_size() + payload > kMaxSuper) return false;
     if (be32(&p[l3 + 4]) != it.next_seq) return false;
-    it.pkt.insert(it.pkt.end(), p.begin() + long(l3 + l4), p.end());
+    it.frame.insert(it.frame.end(), p.begin() + long(l3 + l4), p.end());
     it.next_seq += uint32_t(payload);
     ++it.segments;
     ++stats_.merged;
     const bool psh = p[l3 + 13] & kPsh;
-    if (psh) it.pkt[l3 + 13] |= kPsh;
+    if (psh) it.frame[VnetHdr::kSize + l3 + 13] |= kPsh;
     if (psh || payload < it.mss) it.closed = true;  // the kernel's GRO ends a train the same way
     return true;
 }
@@ -91,14 +91,19 @@ void GroBatch::add(ByteView p) {
     if (tcp) {
         // The latest item of the same flow decides: merge into it, or start anew after it (never
         // merge past a packet of the flow that could not be merged: order within a flow holds).
-        for (auto it = items_.rbegin(); it != items_.rend(); ++it) {
-            if (!same_flow(it->pkt, p, o.v6, o.l3)) continue;
-            if (it->tcp && same_headers(it->pkt, p, o) && try_merge(*it, p, o.l3, o.l4)) return;
+        for (size_t i = used_; i-- > 0;) {
+            Item& it = items_[i];
+            if (!same_flow(it.ip(), p, o.v6, o.l3)) continue;
+            if (it.tcp && same_headers(it.ip(), p, o) && try_merge(it, p, o.l3, o.l4)) return;
             break;
         }
     }
-    Item n;
-    n.pkt.assign(p.begin(), p.end());
+    if (used_ == items_.size()) items_.emplace_back();
+    Item& n = items_[used_++];
+    n.frame.resize(VnetHdr::kSize);
+    n.frame.insert(n.frame.end(), p.begin(), p.end());
+    n.closed = false;
+    n.segments = 1;
     n.tcp = tcp;
     if (tcp) {
         n.l3 = o.l3;
@@ -107,23 +112,22 @@ void GroBatch::add(ByteView p) {
         n.next_seq = o.seq + uint32_t(o.payload);
         n.closed = o.flags & kPsh;
     }
-    items_.push_back(std::move(n));
 }
 
 void GroBatch::flush(const std::function<void(std::span<const uint8_t>)>& out) {
-    Bytes frame;
-    for (Item& it : items_) {
+    for (size_t i = 0; i < used_; ++i) {
+        Item& it = items_[i];
         VnetHdr h;
         if (it.tcp && it.segments > 1) {
-            uint8_t* ip = it.pkt.data();
+            uint8_t* ip = it.frame.data() + VnetHdr::kSize;
             const bool v6 = (ip[0] >> 4) == 6;
-            const size_t l4_len = it.pkt.size() - it.l3;
+            const size_t l4_len = it.ip_size() - it.l3;
             uint32_t pseudo;
             if (v6) {
                 put16(ip + 4, uint16_t(l4_len));
                 pseudo = csum_add(0, ByteView(ip + 8, 32)) + uint32_t(l4_len >> 16) + uint32_t(l4_len & 0xFFFF) + kTcp;
             } else {
-                put16(ip + 2, uint16_t(it.pkt.size()));
+                put16(ip + 2, uint16_t(it.ip_size()));
                 put16(ip + 10, 0);
                 put16(ip + 10, uint16_t(~csum_fold(csum_add(0, ByteView(ip, it.l3)))));
                 pseudo = csum_add(0, ByteView(ip + 12, 8)) + uint32_t(l4_len) + kTcp;
@@ -137,13 +141,14 @@ void GroBatch::flush(const std::function<void(std::span<const uint8_t>)>& out) {
             h.csum_start = uint16_t(it.l3);
             h.csum_offset = 16;
         }
-        frame.resize(VnetHdr::kSize + it.pkt.size());
-        write_vnet_hdr(h, frame.data());
-        if (!it.pkt.empty()) std::memcpy(frame.data() + VnetHdr::kSize, it.pkt.data(), it.pkt.size());
+        write_vnet_hdr(h, it.frame.data());
         ++stats_.packets_out;
-        out(frame);
+        out(it.frame);
     }
-    items_.clear();
+    used_ = 0;
+    // Keep the buffers of a few items (the flows of a bulk transfer) for the next batch; a burst
+    // of many flows does not pin its memory to the session.
+    if (items_.size() > kKeptItems) items_.resize(kKeptItems);
 }
 
 }  // namespace ksstp::dp

@@ -40,7 +40,9 @@ public:
 
 private:
     struct Item {
-        Bytes pkt;           // IP packet (merged payloads appended)
+        Bytes frame;         // virtio header room + IP packet (merged payloads appended)
+        ByteView ip() const { return ByteView(frame).subspan(VnetHdr::kSize); }
+        size_t ip_size() const { return frame.size() - VnetHdr::kSize; }
         bool tcp = false;    // a candidate for merging
         bool closed = false; // a short segment or PSH ended it
         size_t l3 = 0, l4 = 0;
@@ -49,7 +51,11 @@ private:
         uint32_t segments = 1;
     };
     bool try_merge(Item& it, ByteView p, size_t l3, size_t l4);
+    // Items are reused from batch to batch (their buffers keep their capacity): a busy session
+    // merges without allocating. Only the first used_ are this batch's.
+    static constexpr size_t kKeptItems = 4;
     std::vector<Item> items_;
+    size_t used_ = 0;
     GroStats stats_;
 };
 

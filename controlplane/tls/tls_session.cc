@@ -44,7 +44,16 @@ TlsSession TlsSession::client(SSL_CTX* ctx, int fd, const std::string& host, boo
     return TlsSession(std::move(s));
 }
 
+// The first failure is the cause: a later call on the dead connection only sees its consequence
+// (a write that took the peer's reset leaves the next read an EOF), so error() keeps the first.
 IoStatus TlsSession::classify(int ret, const char* op) {
+    std::string first = error_;
+    IoStatus st = classify_now(ret, op);
+    if (!first.empty() && st != IoStatus::WantRead && st != IoStatus::WantWrite) error_ = std::move(first);
+    return st;
+}
+
+IoStatus TlsSession::classify_now(int ret, const char* op) {
     int err = SSL_get_error(ssl_.get(), ret);
     switch (err) {
         case SSL_ERROR_WANT_READ: return IoStatus::WantRead;

@@ -58,6 +58,7 @@ public:
 private:
     explicit TlsSession(SslPtr s) : ssl_(std::move(s)) {}
     IoStatus classify(int ret, const char* op);
+    IoStatus classify_now(int ret, const char* op);
     std::string allowed_versions() const;
     SslPtr ssl_;
     std::string error_;

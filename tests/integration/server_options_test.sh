@@ -24,7 +24,7 @@ e2e_wait 10 "grep -q \"session refused for user 'alice': profile 'default-encryp
     || e2e_fail "second session of alice not refused"
 e2e_wait 5 "grep -q 'peer sent CALL_DISCONNECT' '$E2E_DIR/sstp-b.log'" || e2e_fail "second client not told"
 grep -q "connected:" "$E2E_DIR/sstp-b.log" && e2e_fail "the refused session got an address"
-[ "$(grep -c 'interface sstp-' "$E2E_DIR/server.log")" -eq 2 ] || e2e_fail "the refused session got a server interface"
+[ "$(grep -c '\[nl\] interface sstp-' "$E2E_DIR/server.log")" -eq 2 ] || e2e_fail "the refused session got a server interface"
 e2e_stop "$b"
 ip netns exec "$E2E-c" ping -c 2 -i 0.2 -W 2 198.19.0.1 >/dev/null || e2e_fail "first session broken by the refused one"
 e2e_stop "$a"
