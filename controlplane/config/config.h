@@ -117,6 +117,10 @@ struct DataplaneConfig {
     bool tso = true;               // TCP super-packets from the TUN (TUN_F_TSO4/6), cut by our GSO
     bool uso = true;               // UDP super-packets (TUN_F_USO4/6, Linux 6.2+)
     bool gro = true;               // tunnel TCP segments coalesced before the TUN write
+    // ksstpd: data-plane worker threads that move established sessions' packets (issue 5 item 1);
+    // 0 = none, every session stays on the control thread. Default: one per online CPU.
+    unsigned workers = default_workers();
+    static unsigned default_workers();
     bool any() const { return checksum_offload || tso || uso || gro; }
 };
 

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,15 @@
 #include "controlplane/sstp/http_connect.h"
 
 namespace ksstp::config {
+
+// One worker per CPU this process may run on (sched_getaffinity: a taskset or cgroup cpuset
+// counts, not the machine's total).
+unsigned DataplaneConfig::default_workers() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return unsigned(std::clamp(CPU_COUNT(&set), 1, 256));
+    return 1;
+}
 
 std::optional<std::pair<std::string, uint16_t>> split_listen(std::string_view s) {
     std::string host;
@@ -454,12 +464,13 @@ Config read(const toml::table& root, const std::string& origin) {
     }
     if (const toml::node* m = root.get("dataplane")) {
         const toml::table& t = r.table_of(*m, "[dataplane]");
-        r.check_keys(t, "[dataplane]", {"checksum-offload", "tso", "uso", "gro"});
+        r.check_keys(t, "[dataplane]", {"checksum-offload", "tso", "uso", "gro", "workers"});
         DataplaneConfig& d = c.dataplane;
         d.checksum_offload = r.get_bool(t, "[dataplane]", "checksum-offload", true);
         d.tso = r.get_bool(t, "[dataplane]", "tso", true);
         d.uso = r.get_bool(t, "[dataplane]", "uso", true);
         d.gro = r.get_bool(t, "[dataplane]", "gro", true);
+        d.workers = unsigned(r.get_int(t, "[dataplane]", "workers", 0, 256, DataplaneConfig::default_workers()));
         // The kernel hands a TUN super-packets only with their checksums left open (TUN_F_CSUM).
         for (auto [on, key] : {std::pair{d.tso, "tso"}, std::pair{d.uso, "uso"}})
             if (on && !d.checksum_offload)

@@ -20,6 +20,7 @@
 #include "controlplane/ppp/wire.h"
 #include "controlplane/session/server_session.h"
 #include "controlplane/tls/tls_session.h"
+#include "controlplane/tls/tls_transport.h"
 #include "dataplane/mss_clamp.h"
 #include "netlink/if_link.h"
 #include "netlink/session_link.h"
@@ -63,10 +64,116 @@ Concentrator::Concentrator(config::Config cfg, std::string config_path, io::Even
     loop_.set_deadline_source([this] { return next_deadline(); });
     loop_.set_tick([this](Instant now) { tick(now); });
     start_management(drop_privileges);
+    start_workers();
 }
 
 Concentrator::~Concentrator() {
+    workers_.clear();  // joined before the sessions they serve go
     if (nl_) delete_retired();
+}
+
+// After the privileges were dropped (capabilities are per thread: a thread started before would
+// keep them). [dataplane] workers = 0 keeps every session on the control thread.
+void Concentrator::start_workers() {
+    const unsigned n = cfg_.dataplane.workers;
+    if (n == 0) {
+        spdlog::info("dp: no data-plane workers ([dataplane] workers = 0): sessions stay on the control thread");
+        return;
+    }
+    inbox_ = std::make_unique<dp::ControlInbox>();
+    for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<dp::Worker>(i, *inbox_));
+    loop_.watch(inbox_->fd(), EPOLLIN, [this](uint32_t) { on_inbox(); });
+    spdlog::info("dp: {} data-plane worker{}", n, n == 1 ? "" : "s");
+}
+
+dp::LinkParams Concentrator::link_params(const Conn& c) const {
+    const ppp::PppSession& p = c.sess->ppp();
+    dp::LinkParams lp;
+    lp.ipv4 = p.ipv4_up();
+    lp.ipv6 = p.ipv6_up();
+    lp.mtu = p.interface_mtu();
+    lp.clamp_from_tunnel = c.clamp_mss ? c.mtu : 0;
+    lp.clamp_into_tunnel = c.clamp_mss ? p.lcp().our_mru : 0;
+    return lp;
+}
+
+// Hands an established call to the least busy worker, at a packet boundary of its stream. Calls
+// with multilink (RFC 1990 fragments and reassembly are PPP state) stay on the control thread.
+void Concentrator::try_attach(Conn& c) {
+    if (workers_.empty() || c.data || !c.tls_done || !c.tls || !c.tun || !c.path || stopping_) return;
+    if (c.sess->ended() || !c.sess->sstp().ppp_allowed(false) || c.sess->framer_buffered() != 0) return;
+    if (c.sess->ppp().lcp().multilink() || !(c.sess->ppp().ipv4_up() || c.sess->ppp().ipv6_up())) return;
+    dp::Worker* w = workers_.front().get();
+    for (const auto& x : workers_)
+        if (x->sessions() < w->sessions()) w = x.get();
+    loop_.unwatch(c.sock.get());
+    loop_.unwatch(c.tun->fd());
+    Bytes unsent(c.out.begin() + ptrdiff_t(c.out_off), c.out.end());
+    c.out.clear();
+    c.out_off = 0;
+    c.want_write = false;
+    auto t = std::make_unique<tls::TlsTransport>(std::move(*c.tls), c.sock.get());
+    c.tls.reset();
+    c.data = std::make_shared<dp::DataSession>(c.id, std::move(t), std::move(c.path), c.tun->fd(), link_params(c),
+                                               std::move(unsent));
+    c.worker = w;
+    c.worker_index = int(w->index());
+    w->attach(c.data);
+    spdlog::info("session {} user {} [dp] on worker {}", c.id, c.user, w->index());
+}
+
+// Takes a call back from its worker: the socket, TLS and path return to the control loop and
+// the bytes the worker had not handled are fed to the session in stream order (unless it ended).
+void Concentrator::reclaim(Conn& c) {
+    if (!c.data) return;
+    auto h = c.worker->detach(c.id);
+    c.data_before += c.data->counters();  // detached: nothing touches it any more
+    c.data.reset();
+    c.worker = nullptr;
+    if (!h) return;
+    c.tls.emplace(std::move(static_cast<tls::TlsTransport&>(*h->transport)).take());
+    c.path = std::move(h->path);
+    c.out.insert(c.out.begin(), h->unsent.begin(), h->unsent.end());
+    const uint64_t id = c.id;
+    loop_.watch(c.sock.get(), EPOLLIN, [this, id](uint32_t ev) { on_conn_event(id, ev); });
+    if (c.tun && c.path && !h->tun_gone) loop_.watch(c.tun->fd(), EPOLLIN, [this, id](uint32_t ev) { on_tun_event(id, ev); });
+    c.want_write = false;
+    if (c.out_off < c.out.size()) {
+        c.want_write = true;
+        update_interest(c);
+    }
+    const Instant now = io::monotonic_now();
+    for (const Bytes& p : h->packets)
+        if (!c.sess->ended()) c.sess->on_bytes(p, now);
+    if (!h->leftover.empty() && !c.sess->ended()) c.sess->on_bytes(h->leftover, now);
+}
+
+// Workers posted sessions with packets for the control plane, a closed transport or a gone
+// interface.
+void Concentrator::on_inbox() {
+    for (uint64_t id : inbox_->take()) {
+        auto it = conns_.find(id);
+        if (it == conns_.end() || !it->second->data) continue;  // taken back meanwhile, with its packets
+        Conn& c = *it->second;
+        dp::DataSession::Inbox in;
+        {
+            std::lock_guard lk(c.data->mu);
+            in = c.data->take_inbox();
+        }
+        if (in.resumed) c.worker->kick(id);
+        const Instant now = io::monotonic_now();
+        for (const Bytes& p : in.packets)
+            if (!c.sess->ended()) c.sess->on_bytes(p, now);
+        if (in.closed) {
+            reclaim(c);
+            c.sess->on_transport_closed(now, *in.closed);
+            handle_events(c);
+            if (conns_.count(id)) close_conn(id, c.end_why.empty() ? *in.closed : c.end_why);
+            continue;
+        }
+        handle_events(c);
+        if (in.tun_gone && conns_.count(id)) interface_gone(c, "removed");
+    }
 }
 
 void Concentrator::listen_on(const std::string& addr) {
@@ -239,6 +346,7 @@ void Concentrator::drive(Conn& c) {
     handle_events(c);
     // The batch this wake-up read from the socket is in the path: GRO's super-packets go out now.
     if (conns_.count(id) && c.path) c.path->flush();
+    if (conns_.count(id)) try_attach(c);
 }
 
 bool Concentrator::bring_up_interface(Conn& c, uint16_t mtu) {
@@ -328,7 +436,12 @@ void Concentrator::handle_events(Conn& c) {
                                 ipv6::build_router_advertisement(ipv6::link_local(c.v6->local_iid), c.mtu));
             // A SYN from the far side tells our host what it may send back: our sending MTU.
             if (c.clamp_mss) dp::clamp_tcp_mss(p->data, c.mtu);
-            if (c.path) c.path->deliver(p->protocol, p->data);
+            if (c.data) {
+                std::lock_guard lk(c.data->mu);
+                c.data->deliver(p->protocol, p->data);
+            } else if (c.path) {
+                c.path->deliver(p->protocol, p->data);
+            }
         } else if (auto* end = std::get_if<session::ev::Ended>(&e)) {
             // Logged by the session; closed below once the output is flushed. Calls that never
             // got established count as setup failures too.
@@ -336,6 +449,15 @@ void Concentrator::handle_events(Conn& c) {
             c.end_why = end->detail.empty() ? sstp::to_string(end->reason)
                                             : std::string(sstp::to_string(end->reason)) + " (" + end->detail + ")";
             if (!c.established) ++stats_.handshake_errors[std::string("call: ") + sstp::to_string(end->reason)];
+        }
+    }
+    if (c.data) {
+        if (c.sess->ended()) {
+            reclaim(c);  // the goodbye is flushed and the call closed from here
+        } else {
+            // An NCP that came up or went down since the hand-over.
+            std::lock_guard lk(c.data->mu);
+            c.data->set_params(link_params(c));
         }
     }
     flush(c);
@@ -360,12 +482,14 @@ void Concentrator::on_tun_event(uint64_t id, uint32_t events) {
         },
         kTunBudget);
     handle_events(c);
+    if (conns_.count(id)) try_attach(c);
 }
 
 // `ip link del` / `ip link set down` of a session interface: end the session cleanly (SPEC 5);
 // its address goes back to the pool when the session closes.
 void Concentrator::interface_gone(Conn& c, const std::string& why) {
     if (!c.tun) return;
+    reclaim(c);
     loop_.unwatch(c.tun->fd());
     // The path writes to the TUN fd: it goes with it; its counters stay for the closing line.
     if (c.path) c.counters_before = c.path->counters();
@@ -422,6 +546,18 @@ void Concentrator::on_link_events() {
 }
 
 void Concentrator::flush(Conn& c) {
+    if (c.data) {
+        // On a worker: the output joins the data in the worker's buffer; the worker writes it.
+        Bytes b;
+        c.sess->take_output_into(b);
+        if (b.empty()) return;
+        {
+            std::lock_guard lk(c.data->mu);
+            c.data->send(b);
+        }
+        c.worker->kick(c.id);
+        return;
+    }
     if (c.out_off == c.out.size()) {
         c.out.clear();
         c.out_off = 0;
@@ -457,6 +593,7 @@ void Concentrator::close_conn(uint64_t id, const std::string& why) {
     auto it = conns_.find(id);
     if (it == conns_.end()) return;
     Conn& c = *it->second;
+    reclaim(c);
     if (c.path) c.path->flush();  // packets that arrived with the goodbye still reach the host
     loop_.unwatch(c.sock.get());
     if (c.tun) loop_.unwatch(c.tun->fd());
@@ -465,7 +602,8 @@ void Concentrator::close_conn(uint64_t id, const std::string& why) {
     setup_over(c);
     plan_.release(c.lease);
     std::string ifname = c.ifname;
-    const auto* counters = c.ifname.empty() ? nullptr : &c.counters();
+    const dp::PathCounters path_counters = c.counters();
+    const auto* counters = c.ifname.empty() ? nullptr : &path_counters;
     ++stats_.closed;
     if (counters) {
         stats_.closed_paths += *counters;
@@ -617,13 +755,22 @@ void Concentrator::tick(Instant now) {
     }
     for (const auto& line : hooks_.reap(now)) spdlog::warn("hook: {}", line);
     std::vector<uint64_t> due;
-    for (const auto& [id, c] : conns_)
+    for (const auto& [id, c] : conns_) {
+        // Packets a worker moved are liveness the session did not see (SSTP hello timer).
+        if (c->data) {
+            if (Instant rx = c->data->last_rx(); rx > c->rx_noted) {
+                c->rx_noted = rx;
+                c->sess->note_received(rx);
+            }
+        }
         if (auto d = c->sess->next_deadline(); d && *d <= now) due.push_back(id);
+    }
     for (uint64_t id : due) {
         auto it = conns_.find(id);
         if (it == conns_.end()) continue;
         it->second->sess->on_timer(now);
         handle_events(*it->second);
+        if (conns_.count(id)) try_attach(*conns_.at(id));
     }
     if (stop_deadline_ && now >= *stop_deadline_) {
         spdlog::warn("sstp: {} sessions did not finish in time; closing them", conns_.size());

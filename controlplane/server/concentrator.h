@@ -2,7 +2,8 @@
 // runs TLS, then one ServerSession per connection; when an NCP comes up it creates the session's
 // TUN interface (named from `interface-name`) and configures it through netlink; IP packets move
 // through a PacketPath; when the session ends the interface goes and the pool address returns.
-// Single-threaded on an EventLoop (issue 5 adds data-plane workers).
+// The control plane is single-threaded on an EventLoop; established calls are handed to
+// data-plane workers (dataplane/worker.h, [dataplane] workers) that move their packets.
 //
 // Management (SPEC 6, docs/management.md): the [management] socket answers ksstpctl (management.cc);
 // reload() (SIGHUP or `ksstpctl reload`) applies a new configuration to new sessions, keeping the
@@ -25,6 +26,7 @@
 #include "controlplane/server/session_policy.h"
 #include "controlplane/tls/tls_context.h"
 #include "dataplane/packet_path.h"
+#include "dataplane/worker.h"
 #include "netlink/link_monitor.h"
 #include "netlink/nl_socket.h"
 #include "netlink/session_link.h"
@@ -85,6 +87,12 @@ private:
     void tick(Instant now);
     void update_interest(Conn& c);
     void run_hook(Conn& c, const char* event);
+    // Data-plane workers (issue 5 item 1).
+    void start_workers();
+    void try_attach(Conn& c);
+    void reclaim(Conn& c);
+    void on_inbox();
+    dp::LinkParams link_params(const Conn& c) const;
     // management.cc
     nlohmann::json handle_request(const mgmt::Request& r);
     nlohmann::json session_json(const Conn& c) const;
@@ -141,6 +149,8 @@ private:
     std::unique_ptr<io::MgmtSocket> mgmt_;
     std::unique_ptr<io::MetricsServer> metrics_;
     Instant metrics_published_{};
+    std::unique_ptr<dp::ControlInbox> inbox_;
+    std::vector<std::unique_ptr<dp::Worker>> workers_;  // last: joined first (see the destructor too)
 };
 
 }  // namespace ksstp::server

@@ -12,6 +12,7 @@
 #include "controlplane/session/server_session.h"
 #include "controlplane/tls/tls_session.h"
 #include "dataplane/packet_path.h"
+#include "dataplane/worker.h"
 #include "netlink/session_link.h"
 
 namespace ksstp::server {
@@ -49,7 +50,28 @@ struct Concentrator::Conn {
     std::string end_why;         // the session's end reason, for the closing line
     std::string path_kind;       // "offloads vnet-hdr csum tso uso, gro on" (io/tun_path.h)
     dp::PathCounters counters_before;  // of a data path already gone with its interface
-    const dp::PathCounters& counters() const { return path ? path->counters() : counters_before; }
+    // On a data-plane worker (issue 5 item 1): the socket, TLS and path are the worker's until
+    // Concentrator::reclaim() takes them back; `tls` and `path` are empty meanwhile.
+    std::shared_ptr<dp::DataSession> data;
+    dp::Worker* worker = nullptr;
+    int worker_index = -1;           // the last worker it was on (ksstpctl), -1 = never
+    Instant rx_noted{};              // the worker's last_rx() already told to the session
+    dp::DataCounters data_before;    // of earlier stays on a worker
+    dp::PathCounters counters() const {
+        if (data) {
+            std::lock_guard lk(data->mu);
+            return data->path_counters();
+        }
+        return path ? path->counters() : counters_before;
+    }
+    dp::DataCounters data_counters() const {
+        dp::DataCounters d = data_before;
+        if (data) {
+            std::lock_guard lk(data->mu);
+            d += data->counters();
+        }
+        return d;
+    }
     bool link_seen_up = false;   // netlink said it is up: a later "down" is someone's `ip link set down`
 };
 

@@ -142,6 +142,11 @@ json Concentrator::session_json(const Conn& c) const {
     j["tun-writes"] = pc.tun_writes;
     j["gso-segments"] = pc.gso_segments;
     j["gro-merged"] = pc.gro_merged;
+    // Which data-plane worker moves it now (-1: the control thread), and what the worker did.
+    j["worker"] = c.data ? c.worker_index : -1;
+    const dp::DataCounters dc = c.data_counters();
+    j["control-packets"] = dc.to_control;
+    j["paused"] = dc.paused;
     if (c.v6) {
         j["ipv6-local"] = ppp::link_local_string(c.v6->local_iid);
         j["ipv6-remote"] = ppp::link_local_string(c.v6->remote_iid);
@@ -187,6 +192,15 @@ json Concentrator::stats_json() const {
         if (!c->path_kind.empty()) ++paths[c->path_kind];
     }
     auto per = [](uint64_t n, uint64_t d) { return d ? double(n) / double(d) : 0.0; };
+    // Per worker (issue 5 item 5): sessions now, wake-ups and how many events each batch held.
+    json workers = json::array();
+    for (const auto& w : workers_) {
+        dp::WorkerStats ws = w->stats();
+        workers.push_back(json{{"index", w->index()}, {"sessions", ws.sessions}, {"wakeups", ws.wakeups},
+                               {"events", ws.events}, {"events-per-wakeup", per(ws.events, ws.wakeups)},
+                               {"batch-max", ws.batch_max}, {"kicks", ws.kicks}, {"control-posts", ws.control_posts},
+                               {"attached", ws.attached}, {"detached", ws.detached}});
+    }
     const Instant now = io::monotonic_now();
     size_t recent = size_t(std::count_if(stats_.recent_setups.begin(), stats_.recent_setups.end(),
                                          [&](Instant t) { return now - t <= Duration{10'000}; }));
@@ -206,12 +220,13 @@ json Concentrator::stats_json() const {
                 {"netlink-errors", stats_.netlink_errors},
                 {"drops", {{"interface-full", all.drop_iface_full}, {"malformed", all.drop_malformed},
                            {"tunnel-refused", all.drop_tunnel_refused}}},
-                // One data-path worker (the daemon's thread): its batching since start.
+                // The data path's batching since start, all sessions and workers together.
                 {"dataplane", {{"tun-reads", all.tun_reads}, {"tun-writes", all.tun_writes},
                                {"packets-per-read", per(all.tx_packets, all.tun_reads)},
                                {"packets-per-write", per(all.rx_packets, all.tun_writes)},
                                {"gso-super-packets", all.gso_super}, {"gso-segments", all.gso_segments},
                                {"gro-merged", all.gro_merged}, {"sessions-by-path", paths}}},
+                {"workers", workers},
                 {"latency", {{"tls", latency(stats_.tls_ms)}, {"auth", latency(stats_.auth_ms)},
                              {"setup", latency(stats_.setup_ms)}}}};
 }
@@ -339,6 +354,14 @@ std::string Concentrator::metrics_text() const {
     metric("ksstp_dataplane_total", "counter", "Data-path system calls and offload work (tun-reads, tun-writes, gso-*, gro-merged).");
     for (const char* k : {"tun-reads", "tun-writes", "gso-super-packets", "gso-segments", "gro-merged"})
         line("ksstp_dataplane_total", std::string("counter=\"") + k + "\"", st["dataplane"][k].get<double>());
+    metric("ksstp_worker_sessions", "gauge", "Sessions on each data-plane worker now.");
+    for (const auto& w : st["workers"])
+        line("ksstp_worker_sessions", "worker=\"" + std::to_string(w["index"].get<int>()) + "\"", w["sessions"].get<double>());
+    metric("ksstp_worker_total", "counter", "Data-plane worker activity (wakeups, events, kicks, control-posts).");
+    for (const auto& w : st["workers"])
+        for (const char* k : {"wakeups", "events", "kicks", "control-posts"})
+            line("ksstp_worker_total", "worker=\"" + std::to_string(w["index"].get<int>()) + "\",counter=\"" + k + "\"",
+                 w[k].get<double>());
     metric("ksstp_setup_latency_ms", "summary",
            "Time from TCP accept to TLS done (phase=tls), authentication done (phase=auth) and IPCP up (phase=setup).");
     for (const char* phase : {"tls", "auth", "setup"}) {

@@ -62,6 +62,12 @@ public:
     bool send_ip(uint16_t protocol, ByteView datagram);
 
     std::optional<Instant> next_deadline() const;
+    // A data-plane worker moved packets of this call at `when` (issue 5 item 1): liveness for
+    // the SSTP hello timer, as if the session had read them itself.
+    void note_received(Instant when) { sstp_.on_packet_received(when); }
+    // Bytes of a partial SSTP packet the session's framer holds: the stream can move to a
+    // worker's framer only at a packet boundary.
+    size_t framer_buffered() const { return framer_.buffered(); }
     Bytes take_output() { return std::exchange(out_, {}); }
     // The same, appended to `dst`; when `dst` is empty the buffers are swapped, so a busy session
     // and its owner pass the same two allocations back and forth instead of making new ones.

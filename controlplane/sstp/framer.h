@@ -42,6 +42,9 @@ public:
 
     // Bytes of a partial packet held between calls (0..4094).
     size_t buffered() const { return have_; }
+    // Those bytes: when the stream moves to another framer (the data plane hands a session back
+    // to the control plane) they are fed to it first.
+    ByteView partial() const { return ByteView(partial_.data(), have_); }
     bool failed() const { return failed_; }
 
 private:

@@ -78,6 +78,22 @@ print('server data path:', s['data-path'], '| tun reads', s['tun-reads'], 'write
       '| gso segments', s['gso-segments'], '| gro merged', s['gro-merged'])
 sys.exit(0 if s['gso-segments'] > s['tun-reads'] // 2 and s['gro-merged'] > 0 and s['drops'] == 0 else 1)
 " "$active" || e2e_fail "server: offload counters do not show super-packets ($active)"
+# The session was moved by a data-plane worker (issue 5 item 1), not by the control thread: the
+# worker's counters hold the session and the control plane saw only control packets.
+grep -Eq "dp: [0-9]+ data-plane workers?$" "$E2E_DIR/server.log" || e2e_fail "server: no data-plane workers started"
+grep -q "user alice \[dp\] on worker [0-9]" "$E2E_DIR/server.log" || e2e_fail "server: the session was not handed to a worker"
+stats=$("$E2E_BIN/tools/ksstpctl" --socket "$E2E_DIR/ksstpd.sock" stats --json)
+python3 -c "
+import json, sys
+s = json.loads(sys.argv[1])[0]
+st = json.loads(sys.argv[2])
+st = st[0] if isinstance(st, list) else st
+w = st['workers']
+print('worker', s['worker'], '| control packets', s['control-packets'], '| workers', [(x['index'], x['sessions'], x['wakeups']) for x in w])
+ok = s['worker'] >= 0 and sum(x['sessions'] for x in w) == 1 and w[s['worker']]['sessions'] == 1
+ok = ok and w[s['worker']]['wakeups'] > 100 and s['control-packets'] < s['rx-packets'] // 100
+sys.exit(0 if ok else 1)
+" "$active" "$stats" || e2e_fail "server: worker counters do not show the session on a worker ($active / $stats)"
 
 e2e_log "the same file with the client's offloads off ([dataplane] A/B)"
 e2e_stop "$E2E_CLIENT_PID" || e2e_fail "ksstpc did not stop"
@@ -100,8 +116,14 @@ e2e_log "server restart: the client reconnects by itself"
 e2e_wait 10 "[ \$(e2e_count 'connected:' '$E2E_DIR/client.log') -ge 2 ]" || e2e_fail "no reconnect after link del"
 e2e_stop "$E2E_SERVER_PID" || e2e_fail "ksstpd did not stop on SIGTERM"
 grep -q "ksstpd stopped" "$E2E_DIR/server.log" || e2e_fail "ksstpd did not stop cleanly"
+# Restarted without workers ([dataplane] workers = 0, the A/B of issue 5 item 1): the control
+# thread moves the packets, the file still arrives whole.
+printf '\n[dataplane]\nworkers = 0\n' >> "$E2E_DIR/ksstpd.toml"
 e2e_start_server
 e2e_wait 15 "[ \$(e2e_count 'connected:' '$E2E_DIR/client.log') -ge 3 ]" || e2e_fail "client did not reconnect to the restarted server"
+grep -q "no data-plane workers (\[dataplane\] workers = 0)" "$E2E_DIR/server.log" || e2e_fail "server: workers = 0 not taken"
+caddr=$(ip -n "$E2E-c" -4 addr show dev sstp-out1 | sed -n 's/.*inet \([0-9.]*\) .*/\1/p')
+file_both_ways "server without workers"
 
 e2e_log "keepalive: a frozen client is dropped"
 kill -STOP "$E2E_CLIENT_PID"
