@@ -5,6 +5,7 @@
 #include "controlplane/pool/addr_pool.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <sys/stat.h>
 
@@ -132,6 +133,8 @@ INSTANTIATE_TEST_SUITE_P(
             "[dataplane] tso", "needs checksum-offload = true"},
         Bad{"dataplane_unknown", "[dataplane]\ngso = false\n", 2, "[dataplane] gso", "unknown key"},
         Bad{"dataplane_not_bool", "[dataplane]\ngro = \"off\"\n", 2, "[dataplane] gro", "expected true or false"},
+        Bad{"dataplane_workers_range", "[dataplane]\nworkers = 300\n", 2, "[dataplane] workers", "expected an integer 0..256, got 300"},
+        Bad{"dataplane_workers_type", "[dataplane]\nworkers = \"auto\"\n", 2, "[dataplane] workers", "expected an integer 0..256"},
         Bad{"wrong_type", "[sstp-server]\ncertificate = \"none\"\nport = \"x\"\n", 3, "[sstp-server] port", "expected an integer 1..65535"},
         Bad{"out_of_range", "[sstp-server]\ncertificate = \"none\"\nmax-mtu = 9000\n", 3, "[sstp-server] max-mtu", "576..4087"},
         Bad{"bad_auth", "[sstp-server]\ncertificate = \"none\"\nauthentication = [\"pap\", \"eap\"]\n", 3,
@@ -169,6 +172,15 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"verify_client_without_ca", "[sstp-server]\ncertificate = \"none\"\nverify-client-certificate = true\n", 3,
             "[sstp-server] verify-client-certificate", "needs ca-certificate"}),
     [](const auto& p) { return std::string(p.param.name); });
+
+TEST(ConfigLoader, DataplaneWorkersDefaultToTheCpusAndZeroTurnsThemOff) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+    EXPECT_EQ(load_string("[sstp-server]\ncertificate = \"none\"\n", "<test>").dataplane.workers, unsigned(CPU_COUNT(&set)));
+    EXPECT_EQ(load_string("[dataplane]\nworkers = 0\n", "<test>").dataplane.workers, 0u);
+    EXPECT_EQ(load_string("[dataplane]\nworkers = 8\n", "<test>").dataplane.workers, 8u);
+}
 
 TEST(ConfigLoader, DataplaneOffloadsDefaultOnAndSwitchOff) {
     Config on = load_string("[sstp-server]\ncertificate = \"none\"\n", "<test>");
