@@ -42,7 +42,9 @@ void DataSession::on_readable(Instant now) {
         held_.clear();
         frame_input(h, now);
     }
-    for (size_t i = 0; i < kReadBudget && !paused_ && !closed_ && held_.empty(); ++i) {
+    more_input_ = false;
+    size_t i = 0;
+    for (; i < kReadBudget && !paused_ && !closed_ && held_.empty(); ++i) {
         auto r = transport_->read(rbuf_);
         if (!r) {
             if (r.error() == IoStatus::WantWrite) read_wants_write_ = true;
@@ -53,6 +55,7 @@ void DataSession::on_readable(Instant now) {
         c_.bytes_in += *r;
         frame_input(ByteView(rbuf_.data(), *r), now);
     }
+    more_input_ = !paused_ && !closed_ && (i == kReadBudget || transport_->has_buffered());
     // The batch this pass read is in the path: GRO's super-packets go to the interface now.
     if (path_) path_->flush();
 }

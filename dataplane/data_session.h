@@ -130,6 +130,9 @@ public:
     // When the worker last read SSTP packets (liveness for the hello timer); any thread.
     Instant last_rx() const { return Instant(last_rx_ms_.load(std::memory_order_relaxed)); }
     size_t pending_out() const { return out_.size() - out_off_; }
+    // The last pass stopped with input left that no readiness event will announce (its read
+    // budget ran out, or the transport holds decrypted-ahead bytes): serve it again soon.
+    bool more_input() const { return more_input_; }
 
 private:
     void frame_input(ByteView in, Instant now);
@@ -152,6 +155,7 @@ private:
     bool paused_ = false;
     bool read_wants_write_ = false;  // TLS needs to write before it can read on
     bool notified_ = false;
+    bool more_input_ = false;
     bool detached_ = false;
     std::atomic<int64_t> last_rx_ms_{0};
     DataCounters c_;

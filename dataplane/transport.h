@@ -22,6 +22,9 @@ public:
     virtual Result<size_t, IoStatus> write(ByteView in) = 0;
     // Why the last Closed/Error happened, in words for the session's closing line.
     virtual std::string error() const = 0;
+    // Input already taken off the socket that read() would return without waiting (TLS
+    // read-ahead): readiness of the fd says nothing about it.
+    virtual bool has_buffered() const { return false; }
 };
 
 }  // namespace ksstp::dp

@@ -163,10 +163,11 @@ void Worker::run() {
         std::shared_ptr<DataSession> s;
     };
     std::vector<Ready> ready;
-    std::vector<uint64_t> kicks;
+    std::vector<uint64_t> kicks, again;
     epoll_event evs[kMaxEvents];
     while (!stop_.load(std::memory_order_relaxed)) {
-        int n = ::epoll_wait(ep_.get(), evs, kMaxEvents, -1);
+        // Sessions with input the epoll cannot announce are served again without sleeping.
+        int n = ::epoll_wait(ep_.get(), evs, kMaxEvents, again.empty() ? -1 : 0);
         if (n < 0) continue;  // EINTR
         ready.clear();
         for (int i = 0; i < n; ++i) {
@@ -184,8 +185,10 @@ void Worker::run() {
         {
             std::lock_guard lk(reg_mu_);
             kicks.swap(kicks_);
-            for (uint64_t id : kicks) ready.push_back(Ready{id, 0, 0, true, nullptr});
             kicks_done_.fetch_add(kicks.size(), std::memory_order_relaxed);
+            kicks.insert(kicks.end(), again.begin(), again.end());
+            again.clear();
+            for (uint64_t id : kicks) ready.push_back(Ready{id, 0, 0, true, nullptr});
             kicks.clear();
             // One session's socket, TUN and kick events become one pass.
             std::sort(ready.begin(), ready.end(), [](const Ready& a, const Ready& b) { return a.id < b.id; });
@@ -213,6 +216,7 @@ void Worker::run() {
             if (s.detached()) continue;
             serve(s, r.kicked || r.sock_ev, r.sock_ev, r.tun_ev != 0, r.tun_ev, now);
             arm(s);
+            if (s.more_input()) again.push_back(s.id());
             if (s.take_notify()) {
                 inbox_.post(s.id());
                 posts_.fetch_add(1, std::memory_order_relaxed);

@@ -32,6 +32,7 @@ constexpr size_t kReadChunk = 16384;       // one TLS record
 constexpr size_t kMaxPendingOut = 1 << 20; // a peer that stops reading cannot grow us further
 constexpr Duration kShutdownGrace{8'000};  // PPP terminate (<= 6 s) + disconnect ack
 constexpr size_t kTunBudget = 64;          // packets per TUN wake-up, so no session starves others
+constexpr size_t kReadAhead = 64 * 1024;   // TLS read buffer of a session on a worker
 // Interface group of ksstpd's session interfaces (IFLA_GROUP, `ip link show group 19283`): a
 // shutdown deletes them all with one netlink request (nl::delete_group).
 constexpr uint32_t kSessionGroup = 0x4B53;
@@ -112,6 +113,9 @@ void Concentrator::try_attach(Conn& c) {
     c.out.clear();
     c.out_off = 0;
     c.want_write = false;
+    // Workers read several TLS records per system call (the setup phase did not need it: its
+    // sessions keep the smaller buffer until they carry data).
+    c.tls->enable_read_ahead(kReadAhead);
     auto t = std::make_unique<tls::TlsTransport>(std::move(*c.tls), c.sock.get());
     c.tls.reset();
     c.data = std::make_shared<dp::DataSession>(c.id, std::move(t), std::move(c.path), c.tun->fd(), link_params(c),

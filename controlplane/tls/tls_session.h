@@ -52,6 +52,18 @@ public:
     Result<size_t, IoStatus> write(ByteView in);
     // Bytes OpenSSL has decrypted but not yet returned (read again before waiting).
     bool pending() const { return SSL_pending(ssl_.get()) > 0; }
+    // Records read from the socket but not yet decrypted (read-ahead) or not yet returned.
+    bool has_buffered() const { return SSL_has_pending(ssl_.get()) == 1; }
+    // Read-ahead: OpenSSL reads as much as its read buffer (`buffer` bytes, several records)
+    // holds in one system call instead of a record header and then its body (two calls per
+    // record). Only for a reader that asks has_buffered() before it waits for readiness (the
+    // data-plane worker): what OpenSSL holds, epoll does not see. The buffer is made anew at
+    // the next read when the current one is empty; otherwise the old size stays.
+    void enable_read_ahead(size_t buffer) {
+        SSL_set_default_read_buffer_len(ssl_.get(), buffer);
+        (void)SSL_free_buffers(ssl_.get());  // 0 when something is buffered: keeps the old one
+        SSL_set_read_ahead(ssl_.get(), 1);
+    }
     void shutdown();  // best-effort close_notify
     const std::string& error() const { return error_; }
 

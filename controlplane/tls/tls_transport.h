@@ -26,6 +26,7 @@ public:
         return fail(map(r.error()));
     }
     std::string error() const override { return s_.error(); }
+    bool has_buffered() const override { return s_.has_buffered(); }
     TlsSession take() && { return std::move(s_); }
 
 private:
