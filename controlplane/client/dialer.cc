@@ -72,7 +72,57 @@ Dialer::Dialer(config::ClientConfig cfg, io::EventLoop& loop, config::DataplaneC
     }
 }
 
-Dialer::~Dialer() = default;
+Dialer::~Dialer() {
+    if (inbox_) loop_.unwatch(inbox_->fd());
+}
+
+namespace {
+constexpr uint64_t kCallId = 1;  // the one call of a client on its worker
+}
+
+void Dialer::try_attach() {
+    if (dataplane_.workers == 0 || dp_.attached() || phase_ != Phase::Running || stopping_ || !tls_ || !tun_ || !path_)
+        return;
+    if (!io::ready_for_worker(*sess_)) return;
+    if (!worker_) {
+        inbox_ = std::make_unique<dp::ControlInbox>();
+        worker_ = std::make_unique<dp::Worker>(0, *inbox_);
+        loop_.watch(inbox_->fd(), EPOLLIN, [this](uint32_t) { on_inbox(); });
+    }
+    loop_.unwatch(sock_.get());
+    loop_.unwatch(tun_->fd());
+    want_write_ = false;
+    dp_.attach(*worker_, kCallId, tls_, sock_.get(), path_, tun_->fd(), out_, out_off_, io::link_params(*sess_, 0));
+    spdlog::info("{}: [dp] data-plane worker moves the packets", cfg_.name);
+}
+
+void Dialer::reclaim() {
+    if (!dp_.attached()) return;
+    auto back = dp_.reclaim(kCallId, tls_, path_, out_, out_off_, *sess_);
+    loop_.watch(sock_.get(), EPOLLIN, [this](uint32_t ev) { on_socket(ev); });
+    if (tun_ && path_ && !back.tun_gone) loop_.watch(tun_->fd(), EPOLLIN, [this](uint32_t ev) { on_tun(ev); });
+    want_write_ = false;
+    if (out_off_ < out_.size()) set_interest(true);
+}
+
+// The worker has packets for the control plane, or saw the connection or the interface go.
+void Dialer::on_inbox() {
+    (void)inbox_->take();
+    if (!dp_.attached() || !sess_) return;
+    dp::DataSession::Inbox in = dp_.take_inbox(kCallId);
+    const Instant now = io::monotonic_now();
+    for (const Bytes& p : in.packets)
+        if (!sess_->ended()) sess_->on_bytes(p, now);
+    if (in.closed) {
+        reclaim();
+        sess_->on_transport_closed(now, *in.closed);
+        handle_events();
+        if (phase_ == Phase::Running) teardown(tls_ && !tls_->error().empty() ? tls_->error() : *in.closed);
+        return;
+    }
+    handle_events();
+    if (in.tun_gone && phase_ == Phase::Running) interface_deleted();
+}
 
 void Dialer::start() {
     if (cfg_.dial_on_demand) prepare_on_demand();
@@ -317,6 +367,7 @@ void Dialer::drive() {
     handle_events();
     // The batch this wake-up read from the socket is in the path: GRO's super-packets go out now.
     if (path_) path_->flush();
+    try_attach();
 }
 
 bool Dialer::bring_up_interface(uint16_t mtu) {
@@ -380,31 +431,42 @@ void Dialer::handle_events() {
             ipv6_up_ = true;
             send_held(0x0057);
         } else if (auto* p = std::get_if<session::ev::IpPacket>(&e)) {
-            if (path_) path_->deliver(p->protocol, p->data);
+            if (dp_.attached()) dp_.deliver(p->protocol, p->data);
+            else if (path_) path_->deliver(p->protocol, p->data);
         }
+    }
+    if (dp_.attached()) {
+        if (sess_->ended()) reclaim();  // the goodbye is flushed and the call closed from here
+        else dp_.set_params(io::link_params(*sess_, 0));
     }
     flush();
     if (phase_ == Phase::Running && sess_->ended() && out_off_ == out_.size()) teardown("disconnected");
 }
 
+// The interface was deleted under us (EPOLLHUP on its fd).
+void Dialer::interface_deleted() {
+    reclaim();
+    loop_.unwatch(tun_->fd());
+    if (default_route_) default_route_->restore();
+    default_route_.reset();
+    stop_route_watch();
+    path_.reset();
+    tun_.reset();
+    if (phase_ == Phase::Running) {
+        sess_->disconnect(io::monotonic_now(), "interface deleted");
+        handle_events();
+    } else if (cfg_.dial_on_demand && !stopping_) {
+        spdlog::warn("{}: interface deleted while waiting for traffic; making it again", cfg_.name);
+        Phase p = phase_;
+        prepare_on_demand();
+        phase_ = p;
+    }
+}
+
 void Dialer::on_tun(uint32_t events) {
     if (!path_) return;
     if (events & (EPOLLERR | EPOLLHUP)) {
-        loop_.unwatch(tun_->fd());
-        if (default_route_) default_route_->restore();
-        default_route_.reset();
-        stop_route_watch();
-        path_.reset();
-        tun_.reset();
-        if (phase_ == Phase::Running) {
-            sess_->disconnect(io::monotonic_now(), "interface deleted");
-            handle_events();
-        } else if (cfg_.dial_on_demand && !stopping_) {
-            spdlog::warn("{}: interface deleted while waiting for traffic; making it again", cfg_.name);
-            Phase p = phase_;
-            prepare_on_demand();
-            phase_ = p;
-        }
+        interface_deleted();
         return;
     }
     // Sent at once when its NCP is up; with dial-on-demand, held (what fits) until it is.
@@ -426,10 +488,17 @@ void Dialer::on_tun(uint32_t events) {
         spdlog::info("{}: dial-on-demand: traffic for the tunnel, connecting", cfg_.name);
         connect();
     }
+    try_attach();
 }
 
 void Dialer::flush() {
     if (!sess_) return;
+    if (dp_.attached()) {  // the worker writes it, in order with the data
+        Bytes b;
+        sess_->take_output_into(b);
+        dp_.send(kCallId, b);
+        return;
+    }
     if (out_off_ == out_.size()) {
         out_.clear();
         out_off_ = 0;
@@ -454,6 +523,7 @@ void Dialer::flush() {
 }
 
 void Dialer::teardown(const std::string& why) {
+    if (sess_) reclaim();
     if (sock_) loop_.unwatch(sock_.get());
     if (tun_) loop_.unwatch(tun_->fd());
     if (tls_ && phase_ == Phase::Running) tls_->shutdown();
@@ -500,9 +570,11 @@ std::optional<Instant> Dialer::next_deadline() const {
 
 void Dialer::tick(Instant now) {
     if (phase_ == Phase::Running && sess_) {
+        dp_.note_liveness(*sess_);  // what the worker moved keeps the SSTP hello timer quiet
         if (auto d = sess_->next_deadline(); d && *d <= now) {
             sess_->on_timer(now);
             handle_events();
+            try_attach();
         }
         return;
     }
@@ -540,8 +612,7 @@ nlohmann::json Dialer::status() const {
                      {"interface", tun_ ? tun_->name() : ""},
                      {"uptime-s", connected_at_ ? (io::monotonic_now() - *connected_at_).count() / 1000 : 0},
                      {"tls-version", tls_version_}};
-    const dp::PathCounters z{};
-    const dp::PathCounters& pc = path_ ? path_->counters() : z;
+    const dp::PathCounters pc = dp_.attached() ? dp_.path_counters() : path_ ? path_->counters() : dp::PathCounters{};
     j["rx-bytes"] = pc.rx_bytes;
     j["tx-bytes"] = pc.tx_bytes;
     j["rx-packets"] = pc.rx_packets;
@@ -552,6 +623,7 @@ nlohmann::json Dialer::status() const {
     j["tun-writes"] = pc.tun_writes;
     j["gso-segments"] = pc.gso_segments;
     j["gro-merged"] = pc.gro_merged;
+    j["worker"] = dp_.worker_index();
     return j;
 }
 

@@ -10,6 +10,10 @@
 // the first packet routed into it dials, and the packets that arrived meanwhile (up to
 // kMaxHeldPackets) are sent once the NCP is up. After a disconnect the interface is made afresh
 // and the client waits for traffic again (no more often than the backoff allows).
+//
+// Data plane (issue 5 item 1): once the call is connected and an NCP is up, the client's own
+// worker thread moves its packets (io/worker_handoff.h), as ksstpd's workers do; [dataplane]
+// workers = 0 keeps them on the event loop.
 #pragma once
 
 #include <memory>
@@ -20,6 +24,7 @@
 #include "controlplane/config/config.h"
 #include "controlplane/crypto/random.h"
 #include "controlplane/io/event_loop.h"
+#include "controlplane/io/worker_handoff.h"
 #include "controlplane/session/client_session.h"
 #include "controlplane/sstp/http_connect.h"
 #include "controlplane/sstp/http_handshake.h"
@@ -68,6 +73,10 @@ private:
     void send_held(uint16_t protocol);
     void stop_route_watch();
     void set_interest(bool write);
+    void interface_deleted();
+    void try_attach();
+    void reclaim();
+    void on_inbox();
 
     config::ClientConfig cfg_;
     config::DataplaneConfig dataplane_;
@@ -102,6 +111,9 @@ private:
     std::string tls_version_;
     std::optional<ppp::IpcpResult> v4_;
     std::optional<Instant> connected_at_;
+    io::WorkerHandoff dp_;
+    std::unique_ptr<dp::ControlInbox> inbox_;
+    std::unique_ptr<dp::Worker> worker_;  // made at the first hand-over; last: joined first
 };
 
 }  // namespace ksstp::client

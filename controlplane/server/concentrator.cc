@@ -20,7 +20,6 @@
 #include "controlplane/ppp/wire.h"
 #include "controlplane/session/server_session.h"
 #include "controlplane/tls/tls_session.h"
-#include "controlplane/tls/tls_transport.h"
 #include "dataplane/mss_clamp.h"
 #include "netlink/if_link.h"
 #include "netlink/session_link.h"
@@ -32,7 +31,6 @@ constexpr size_t kReadChunk = 16384;       // one TLS record
 constexpr size_t kMaxPendingOut = 1 << 20; // a peer that stops reading cannot grow us further
 constexpr Duration kShutdownGrace{8'000};  // PPP terminate (<= 6 s) + disconnect ack
 constexpr size_t kTunBudget = 64;          // packets per TUN wake-up, so no session starves others
-constexpr size_t kReadAhead = 64 * 1024;   // TLS read buffer of a session on a worker
 // Interface group of ksstpd's session interfaces (IFLA_GROUP, `ip link show group 19283`): a
 // shutdown deletes them all with one netlink request (nl::delete_group).
 constexpr uint32_t kSessionGroup = 0x4B53;
@@ -87,69 +85,31 @@ void Concentrator::start_workers() {
     spdlog::info("dp: {} data-plane worker{}", n, n == 1 ? "" : "s");
 }
 
-dp::LinkParams Concentrator::link_params(const Conn& c) const {
-    const ppp::PppSession& p = c.sess->ppp();
-    dp::LinkParams lp;
-    lp.ipv4 = p.ipv4_up();
-    lp.ipv6 = p.ipv6_up();
-    lp.mtu = p.interface_mtu();
-    lp.clamp_from_tunnel = c.clamp_mss ? c.mtu : 0;
-    lp.clamp_into_tunnel = c.clamp_mss ? p.lcp().our_mru : 0;
-    return lp;
-}
-
-// Hands an established call to the least busy worker, at a packet boundary of its stream. Calls
-// with multilink (RFC 1990 fragments and reassembly are PPP state) stay on the control thread.
+// Hands an established call to the least busy worker at a hand-over point of its stream.
 void Concentrator::try_attach(Conn& c) {
-    if (workers_.empty() || c.data || !c.tls_done || !c.tls || !c.tun || !c.path || stopping_) return;
-    if (c.sess->ended() || !c.sess->sstp().ppp_allowed(false) || c.sess->framer_buffered() != 0) return;
-    if (c.sess->ppp().lcp().multilink() || !(c.sess->ppp().ipv4_up() || c.sess->ppp().ipv6_up())) return;
+    if (workers_.empty() || c.dp.attached() || !c.tls_done || !c.tls || !c.tun || !c.path || stopping_) return;
+    if (!io::ready_for_worker(*c.sess)) return;
     dp::Worker* w = workers_.front().get();
     for (const auto& x : workers_)
         if (x->sessions() < w->sessions()) w = x.get();
     loop_.unwatch(c.sock.get());
     loop_.unwatch(c.tun->fd());
-    Bytes unsent(c.out.begin() + ptrdiff_t(c.out_off), c.out.end());
-    c.out.clear();
-    c.out_off = 0;
     c.want_write = false;
-    // Workers read several TLS records per system call (the setup phase did not need it: its
-    // sessions keep the smaller buffer until they carry data).
-    c.tls->enable_read_ahead(kReadAhead);
-    auto t = std::make_unique<tls::TlsTransport>(std::move(*c.tls), c.sock.get());
-    c.tls.reset();
-    c.data = std::make_shared<dp::DataSession>(c.id, std::move(t), std::move(c.path), c.tun->fd(), link_params(c),
-                                               std::move(unsent));
-    c.worker = w;
-    c.worker_index = int(w->index());
-    w->attach(c.data);
+    c.dp.attach(*w, c.id, c.tls, c.sock.get(), c.path, c.tun->fd(), c.out, c.out_off,
+                io::link_params(*c.sess, c.clamp_mss ? c.mtu : 0));
     spdlog::info("session {} user {} [dp] on worker {}", c.id, c.user, w->index());
 }
 
-// Takes a call back from its worker: the socket, TLS and path return to the control loop and
-// the bytes the worker had not handled are fed to the session in stream order (unless it ended).
+// Takes a call back from its worker: the socket, TLS and path return to the control loop, and
+// the bytes the worker had not handled are fed to the session (unless it ended).
 void Concentrator::reclaim(Conn& c) {
-    if (!c.data) return;
-    auto h = c.worker->detach(c.id);
-    c.data_before += c.data->counters();  // detached: nothing touches it any more
-    c.data.reset();
-    c.worker = nullptr;
-    if (!h) return;
-    c.tls.emplace(std::move(static_cast<tls::TlsTransport&>(*h->transport)).take());
-    c.path = std::move(h->path);
-    c.out.insert(c.out.begin(), h->unsent.begin(), h->unsent.end());
+    if (!c.dp.attached()) return;
+    auto back = c.dp.reclaim(c.id, c.tls, c.path, c.out, c.out_off, *c.sess);
     const uint64_t id = c.id;
     loop_.watch(c.sock.get(), EPOLLIN, [this, id](uint32_t ev) { on_conn_event(id, ev); });
-    if (c.tun && c.path && !h->tun_gone) loop_.watch(c.tun->fd(), EPOLLIN, [this, id](uint32_t ev) { on_tun_event(id, ev); });
-    c.want_write = false;
-    if (c.out_off < c.out.size()) {
-        c.want_write = true;
-        update_interest(c);
-    }
-    const Instant now = io::monotonic_now();
-    for (const Bytes& p : h->packets)
-        if (!c.sess->ended()) c.sess->on_bytes(p, now);
-    if (!h->leftover.empty() && !c.sess->ended()) c.sess->on_bytes(h->leftover, now);
+    if (c.tun && c.path && !back.tun_gone) loop_.watch(c.tun->fd(), EPOLLIN, [this, id](uint32_t ev) { on_tun_event(id, ev); });
+    c.want_write = c.out_off < c.out.size();
+    if (c.want_write) update_interest(c);
 }
 
 // Workers posted sessions with packets for the control plane, a closed transport or a gone
@@ -157,14 +117,9 @@ void Concentrator::reclaim(Conn& c) {
 void Concentrator::on_inbox() {
     for (uint64_t id : inbox_->take()) {
         auto it = conns_.find(id);
-        if (it == conns_.end() || !it->second->data) continue;  // taken back meanwhile, with its packets
+        if (it == conns_.end() || !it->second->dp.attached()) continue;  // taken back meanwhile, with its packets
         Conn& c = *it->second;
-        dp::DataSession::Inbox in;
-        {
-            std::lock_guard lk(c.data->mu);
-            in = c.data->take_inbox();
-        }
-        if (in.resumed) c.worker->kick(id);
+        dp::DataSession::Inbox in = c.dp.take_inbox(id);
         const Instant now = io::monotonic_now();
         for (const Bytes& p : in.packets)
             if (!c.sess->ended()) c.sess->on_bytes(p, now);
@@ -440,9 +395,8 @@ void Concentrator::handle_events(Conn& c) {
                                 ipv6::build_router_advertisement(ipv6::link_local(c.v6->local_iid), c.mtu));
             // A SYN from the far side tells our host what it may send back: our sending MTU.
             if (c.clamp_mss) dp::clamp_tcp_mss(p->data, c.mtu);
-            if (c.data) {
-                std::lock_guard lk(c.data->mu);
-                c.data->deliver(p->protocol, p->data);
+            if (c.dp.attached()) {
+                c.dp.deliver(p->protocol, p->data);
             } else if (c.path) {
                 c.path->deliver(p->protocol, p->data);
             }
@@ -455,14 +409,9 @@ void Concentrator::handle_events(Conn& c) {
             if (!c.established) ++stats_.handshake_errors[std::string("call: ") + sstp::to_string(end->reason)];
         }
     }
-    if (c.data) {
-        if (c.sess->ended()) {
-            reclaim(c);  // the goodbye is flushed and the call closed from here
-        } else {
-            // An NCP that came up or went down since the hand-over.
-            std::lock_guard lk(c.data->mu);
-            c.data->set_params(link_params(c));
-        }
+    if (c.dp.attached()) {
+        if (c.sess->ended()) reclaim(c);  // the goodbye is flushed and the call closed from here
+        else c.dp.set_params(io::link_params(*c.sess, c.clamp_mss ? c.mtu : 0));  // an NCP up or down since
     }
     flush(c);
     if (!conns_.count(id)) return;
@@ -550,16 +499,11 @@ void Concentrator::on_link_events() {
 }
 
 void Concentrator::flush(Conn& c) {
-    if (c.data) {
+    if (c.dp.attached()) {
         // On a worker: the output joins the data in the worker's buffer; the worker writes it.
         Bytes b;
         c.sess->take_output_into(b);
-        if (b.empty()) return;
-        {
-            std::lock_guard lk(c.data->mu);
-            c.data->send(b);
-        }
-        c.worker->kick(c.id);
+        c.dp.send(c.id, b);
         return;
     }
     if (c.out_off == c.out.size()) {
@@ -761,12 +705,7 @@ void Concentrator::tick(Instant now) {
     std::vector<uint64_t> due;
     for (const auto& [id, c] : conns_) {
         // Packets a worker moved are liveness the session did not see (SSTP hello timer).
-        if (c->data) {
-            if (Instant rx = c->data->last_rx(); rx > c->rx_noted) {
-                c->rx_noted = rx;
-                c->sess->note_received(rx);
-            }
-        }
+        c->dp.note_liveness(*c->sess);
         if (auto d = c->sess->next_deadline(); d && *d <= now) due.push_back(id);
     }
     for (uint64_t id : due) {

@@ -92,7 +92,6 @@ private:
     void try_attach(Conn& c);
     void reclaim(Conn& c);
     void on_inbox();
-    dp::LinkParams link_params(const Conn& c) const;
     // management.cc
     nlohmann::json handle_request(const mgmt::Request& r);
     nlohmann::json session_json(const Conn& c) const;

@@ -12,7 +12,7 @@
 #include "controlplane/session/server_session.h"
 #include "controlplane/tls/tls_session.h"
 #include "dataplane/packet_path.h"
-#include "dataplane/worker.h"
+#include "controlplane/io/worker_handoff.h"
 #include "netlink/session_link.h"
 
 namespace ksstp::server {
@@ -52,25 +52,10 @@ struct Concentrator::Conn {
     dp::PathCounters counters_before;  // of a data path already gone with its interface
     // On a data-plane worker (issue 5 item 1): the socket, TLS and path are the worker's until
     // Concentrator::reclaim() takes them back; `tls` and `path` are empty meanwhile.
-    std::shared_ptr<dp::DataSession> data;
-    dp::Worker* worker = nullptr;
-    int worker_index = -1;           // the last worker it was on (ksstpctl), -1 = never
-    Instant rx_noted{};              // the worker's last_rx() already told to the session
-    dp::DataCounters data_before;    // of earlier stays on a worker
+    io::WorkerHandoff dp;
     dp::PathCounters counters() const {
-        if (data) {
-            std::lock_guard lk(data->mu);
-            return data->path_counters();
-        }
+        if (dp.attached()) return dp.path_counters();
         return path ? path->counters() : counters_before;
-    }
-    dp::DataCounters data_counters() const {
-        dp::DataCounters d = data_before;
-        if (data) {
-            std::lock_guard lk(data->mu);
-            d += data->counters();
-        }
-        return d;
     }
     bool link_seen_up = false;   // netlink said it is up: a later "down" is someone's `ip link set down`
 };

@@ -143,8 +143,8 @@ json Concentrator::session_json(const Conn& c) const {
     j["gso-segments"] = pc.gso_segments;
     j["gro-merged"] = pc.gro_merged;
     // Which data-plane worker moves it now (-1: the control thread), and what the worker did.
-    j["worker"] = c.data ? c.worker_index : -1;
-    const dp::DataCounters dc = c.data_counters();
+    j["worker"] = c.dp.worker_index();
+    const dp::DataCounters dc = c.dp.counters();
     j["control-packets"] = dc.to_control;
     j["paused"] = dc.paused;
     if (c.v6) {

@@ -82,6 +82,7 @@ sys.exit(0 if s['gso-segments'] > s['tun-reads'] // 2 and s['gro-merged'] > 0 an
 # worker's counters hold the session and the control plane saw only control packets.
 grep -Eq "dp: [0-9]+ data-plane workers?$" "$E2E_DIR/server.log" || e2e_fail "server: no data-plane workers started"
 grep -q "user alice \[dp\] on worker [0-9]" "$E2E_DIR/server.log" || e2e_fail "server: the session was not handed to a worker"
+grep -q "\[dp\] data-plane worker moves the packets" "$E2E_DIR/client.log" || e2e_fail "client: the call was not handed to its worker"
 stats=$("$E2E_BIN/tools/ksstpctl" --socket "$E2E_DIR/ksstpd.sock" stats --json)
 python3 -c "
 import json, sys
