@@ -54,6 +54,7 @@ void OptionFsm::scr(Instant now, bool retransmit) {
         req_id_ = next_id_++;
     }
     --restart_count_;
+    reply_seen_ = false;
     send_packet(uint8_t(Code::ConfigureRequest), req_id_, req_options_);
     timer_ = now + t_.restart;
 }
@@ -327,13 +328,15 @@ void OptionFsm::rcr(const CpPacket& p, Instant now) {
 }
 
 void OptionFsm::rca(const CpPacket& p, Instant now) {
-    // RFC 1661 5.2: an Ack must match the outstanding request exactly; otherwise discard.
-    if (p.id != req_id_ || !equal(p.data, req_options_)) {
+    // RFC 1661 5.2: an Ack must match the outstanding request exactly; otherwise discard. A
+    // second reply to the same request is a duplicate (see reply_seen_).
+    if (p.id != req_id_ || !equal(p.data, req_options_) || reply_seen_) {
         if (state_ != FsmState::Closed && state_ != FsmState::Stopped) {
             ++dropped_;
             return;
         }
     }
+    if (state_ != FsmState::Closed && state_ != FsmState::Stopped) reply_seen_ = true;
     switch (state_) {
         case FsmState::Closed:
         case FsmState::Stopped: sta(p.id); break;
@@ -367,7 +370,7 @@ void OptionFsm::rcn(const CpPacket& p, Instant now) {
         return;
     }
     if (state_ == FsmState::Closing || state_ == FsmState::Stopping) return;
-    if (p.id != req_id_) {
+    if (p.id != req_id_ || reply_seen_) {
         ++dropped_;
         return;
     }

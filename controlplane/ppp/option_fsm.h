@@ -126,6 +126,10 @@ private:
     uint8_t req_id_ = 0;
     Bytes req_options_;      // our outstanding Configure-Request options
     size_t dropped_ = 0;
+    // An Ack, Nak or Reject of the outstanding request was taken: another reply to the same
+    // request (the peer answered a retransmission too) is a duplicate and discarded, not a
+    // crossed connection that restarts negotiation (pppd's seen_ack; SoftEther answers both).
+    bool reply_seen_ = false;
     std::string finish_reason_;
 };
 

@@ -158,6 +158,42 @@ TEST_F(LcpPeer, TerminateRequestIsAlwaysAcked) {
     EXPECT_EQ(r[0].id, 33);
 }
 
+// A peer that answers both our request and its retransmission (SoftEther does under load):
+// the second Ack is a duplicate, not a crossed connection (RFC 1661 5.2, pppd's seen_ack); taking
+// it as one would restart negotiation from Opened, and SoftEther never sends its request again.
+TEST_F(LcpPeer, ADuplicateAckOfARetransmittedRequestKeepsTheLinkOpen) {
+    PppConfig c;
+    c.authenticator = true;
+    c.methods = {AuthMethod::Pap};
+    s = std::make_unique<PppSession>(c, rng, &creds);
+    s->lower_up(clock.now());
+    auto ev1 = s->take_events();
+    auto first = test::frames(ev1);
+    ASSERT_EQ(first.size(), 1u);
+    clock.advance(Duration{3000});  // restart timer: the same request again (same Identifier)
+    s->on_timer(clock.now());
+    auto ev2 = s->take_events();
+    auto again = test::frames(ev2);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0], first[0]);
+    auto our_frame = decode_frame(first[0]);
+    ASSERT_TRUE(our_frame);
+    auto ours = decode_cp(our_frame->info);
+    ASSERT_TRUE(ours);
+    Bytes our_options(ours->data.begin(), ours->data.end());
+    auto r = send(1, 7, hex_bytes("01040578"));  // the peer's request: Acked
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].code, uint8_t(Code::ConfigureAck));
+    EXPECT_TRUE(send(2, ours->id, our_options).empty());  // its Ack: LCP opened
+    EXPECT_EQ(s->phase(), Phase::Authenticate);
+    // The Ack of the retransmission arrives now: discarded, nothing sent, still up.
+    EXPECT_TRUE(send(2, ours->id, our_options).empty());
+    EXPECT_EQ(s->phase(), Phase::Authenticate);
+    // So is a late Nak of that request.
+    EXPECT_TRUE(send(3, ours->id, hex_bytes("01040578")).empty());
+    EXPECT_EQ(s->phase(), Phase::Authenticate);
+}
+
 TEST(LcpEcho, EchoRequestIsAnsweredInOpenedWithOurMagic) {
     test::Link l(test::client_cfg({AuthMethod::Pap}), test::server_cfg({AuthMethod::Pap}));
     l.creds.add("alice", "Secret-1");
