@@ -17,40 +17,13 @@
 #include "controlplane/ppp/packet.h"
 #include "controlplane/sstp/codec.h"
 #include "dataplane/tun_forwarder.h"
+#include "tests/fakes/socket_transport.h"
 #include "tests/dataplane/test_packets.h"
 
 namespace ksstp::dp {
 namespace {
 
-class PlainTransport final : public Transport {
-public:
-    explicit PlainTransport(int fd) : fd_(fd) {}
-    int fd() const override { return fd_; }
-    Result<size_t, IoStatus> read(std::span<uint8_t> out) override {
-        ssize_t n = ::read(fd_, out.data(), out.size());
-        if (n > 0) return size_t(n);
-        if (n == 0) return fail(set(IoStatus::Closed, "connection closed"));
-        if (errno == EAGAIN) return fail(IoStatus::WantRead);
-        return fail(set(IoStatus::Error, std::strerror(errno)));
-    }
-    Result<size_t, IoStatus> write(ByteView in) override {
-        size_t take = std::min(in.size(), max_write);
-        ssize_t n = ::send(fd_, in.data(), take, MSG_NOSIGNAL);
-        if (n >= 0) return size_t(n);
-        if (errno == EAGAIN) return fail(IoStatus::WantWrite);
-        return fail(set(IoStatus::Error, std::strerror(errno)));
-    }
-    std::string error() const override { return error_; }
-    size_t max_write = SIZE_MAX;
 
-private:
-    IoStatus set(IoStatus s, std::string why) {
-        error_ = std::move(why);
-        return s;
-    }
-    int fd_;
-    std::string error_;
-};
 
 Bytes data_packet(uint16_t proto, const Bytes& ip) {
     Bytes frame, out;
@@ -61,6 +34,15 @@ Bytes data_packet(uint16_t proto, const Bytes& ip) {
 
 Bytes echo_request() { return sstp::encode(sstp::Message{sstp::EchoRequest{}}); }
 
+Bytes echo_requests(size_t n) {
+    Bytes out;
+    for (size_t i = 0; i < n; ++i) {
+        Bytes e = echo_request();
+        out.insert(out.end(), e.begin(), e.end());
+    }
+    return out;
+}
+
 Bytes ip_packet(size_t payload, uint8_t tag) {
     Bytes p = test::super_packet(false, 17, payload);
     p.back() = tag;  // tells the packets apart
@@ -69,7 +51,7 @@ Bytes ip_packet(size_t payload, uint8_t tag) {
 
 struct Rig {
     Fd sock_peer, sock_ours, tun_ours, tun_kernel;
-    PlainTransport* transport = nullptr;
+    ksstp::test::SocketTransport* transport = nullptr;
     std::unique_ptr<DataSession> s;
 
     explicit Rig(LinkParams lp = {true, false, 1500, 0, 0}, Bytes unsent = {}) {
@@ -80,7 +62,7 @@ struct Rig {
         EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
         tun_ours = Fd(sv[0]);
         tun_kernel = Fd(sv[1]);
-        auto t = std::make_unique<PlainTransport>(sock_ours.get());
+        auto t = std::make_unique<ksstp::test::SocketTransport>(sock_ours.get());
         transport = t.get();
         s = std::make_unique<DataSession>(7, std::move(t), std::make_unique<TunForwarder>(tun_ours.get()),
                                           tun_ours.get(), lp, std::move(unsent));
@@ -183,12 +165,7 @@ TEST(DataSession, BackPressureStopsReadingAndLosesNothing) {
 
 TEST(DataSession, WhilePausedTheSocketIsNotWatchedForInput) {
     Rig r;
-    Bytes stream;
-    for (size_t i = 0; i < DataSession::kMaxControlQueued + 5; ++i) {
-        Bytes e = echo_request();
-        stream.insert(stream.end(), e.begin(), e.end());
-    }
-    r.peer_send(stream);
+    r.peer_send(echo_requests(DataSession::kMaxControlQueued + 5));
     r.s->on_readable(Instant{1});
     EXPECT_EQ(r.s->socket_interest() & EPOLLIN, 0u);
     auto in = r.s->take_inbox();
@@ -233,11 +210,7 @@ TEST(DataSession, APartialWriteKeepsTheRestForTheNextWritableSocket) {
 
 TEST(DataSession, DetachHandsBackEverythingInStreamOrder) {
     Rig r;
-    Bytes stream;
-    for (size_t i = 0; i < DataSession::kMaxControlQueued + 3; ++i) {
-        Bytes e = echo_request();
-        stream.insert(stream.end(), e.begin(), e.end());
-    }
+    Bytes stream = echo_requests(DataSession::kMaxControlQueued + 3);
     Bytes tail = data_packet(0x0021, ip_packet(200, 9));
     stream.insert(stream.end(), tail.begin(), tail.begin() + 10);  // a partial packet at the end
     r.peer_send(stream);
@@ -250,11 +223,7 @@ TEST(DataSession, DetachHandsBackEverythingInStreamOrder) {
     ASSERT_TRUE(h.transport);
     ASSERT_TRUE(h.path);
     EXPECT_EQ(h.packets.size(), DataSession::kMaxControlQueued);
-    Bytes expect_left;
-    for (int i = 0; i < 3; ++i) {
-        Bytes e = echo_request();
-        expect_left.insert(expect_left.end(), e.begin(), e.end());
-    }
+    Bytes expect_left = echo_requests(3);
     expect_left.insert(expect_left.end(), tail.begin(), tail.begin() + 10);
     EXPECT_EQ(h.leftover, expect_left);
     EXPECT_EQ(h.unsent, (Bytes{1, 2, 3}));

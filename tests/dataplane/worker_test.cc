@@ -17,31 +17,13 @@
 #include "controlplane/ppp/packet.h"
 #include "controlplane/sstp/codec.h"
 #include "dataplane/tun_forwarder.h"
+#include "tests/fakes/socket_transport.h"
 #include "tests/dataplane/test_packets.h"
 
 namespace ksstp::dp {
 namespace {
 
-class StreamTransport final : public Transport {
-public:
-    explicit StreamTransport(int fd) : fd_(fd) {}
-    int fd() const override { return fd_; }
-    Result<size_t, IoStatus> read(std::span<uint8_t> out) override {
-        ssize_t n = ::read(fd_, out.data(), out.size());
-        if (n > 0) return size_t(n);
-        if (n == 0) return fail(IoStatus::Closed);
-        return fail(errno == EAGAIN ? IoStatus::WantRead : IoStatus::Error);
-    }
-    Result<size_t, IoStatus> write(ByteView in) override {
-        ssize_t n = ::send(fd_, in.data(), in.size(), MSG_NOSIGNAL);
-        if (n >= 0) return size_t(n);
-        return fail(errno == EAGAIN ? IoStatus::WantWrite : IoStatus::Error);
-    }
-    std::string error() const override { return "peer closed"; }
 
-private:
-    int fd_;
-};
 
 Bytes data_packet(const Bytes& ip) {
     Bytes frame, out;
@@ -64,7 +46,7 @@ struct Endpoint {
     Pair sock{SOCK_STREAM}, tun{SOCK_SEQPACKET};
     std::shared_ptr<DataSession> s;
     explicit Endpoint(uint64_t id) {
-        s = std::make_shared<DataSession>(id, std::make_unique<StreamTransport>(sock.a.get()),
+        s = std::make_shared<DataSession>(id, std::make_unique<ksstp::test::SocketTransport>(sock.a.get()),
                                           std::make_unique<TunForwarder>(tun.a.get()), tun.a.get(),
                                           LinkParams{true, false, 1500, 0, 0}, Bytes{});
     }
@@ -172,7 +154,7 @@ TEST(Worker, ReportsAPeerThatClosed) {
     std::lock_guard lk(e.s->mu);
     auto in = e.s->take_inbox();
     ASSERT_TRUE(in.closed);
-    EXPECT_EQ(*in.closed, "peer closed");
+    EXPECT_EQ(*in.closed, "connection closed");
 }
 
 TEST(Worker, BackPressureResumesAfterTheControlPlaneTookItsPackets) {
