@@ -207,7 +207,8 @@ DataSession::Handback DataSession::detach() {
     h.packets.assign(std::make_move_iterator(to_control_.begin()), std::make_move_iterator(to_control_.end()));
     to_control_.clear();
     h.leftover = std::move(held_);
-    ByteView partial = framer_.partial();
+    // A failed framer's partial bytes already went to the control plane with the failure.
+    ByteView partial = framer_.failed() ? ByteView() : framer_.partial();
     h.leftover.insert(h.leftover.end(), partial.begin(), partial.end());
     h.unsent.assign(out_.begin() + ptrdiff_t(out_off_), out_.end());
     h.closed = closed_;
