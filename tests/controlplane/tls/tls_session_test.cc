@@ -12,7 +12,12 @@
 #include <fcntl.h>
 #include <fstream>
 
+#include "controlplane/ppp/packet.h"
+#include "controlplane/sstp/codec.h"
 #include "controlplane/tls/tls_context.h"
+#include "controlplane/tls/tls_transport.h"
+#include "dataplane/tun_forwarder.h"
+#include "dataplane/worker.h"
 #include "tests/fakes/test_pki.h"
 
 namespace ksstp::tls {
@@ -424,6 +429,152 @@ TEST_F(Tls, KtlsEngagesOverTcpWhereTheKernelHasIt) {
     ::close(c);
     ::close(s);
     ::close(ls);
+}
+
+// A TCP connection over loopback (kTLS needs a real TCP socket), non-blocking both ends.
+struct TcpPair {
+    int c = -1, s = -1;
+    TcpPair() {
+        int ls = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        EXPECT_EQ(::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+        socklen_t len = sizeof a;
+        ::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len);
+        ::listen(ls, 1);
+        c = ::socket(AF_INET, SOCK_STREAM, 0);
+        EXPECT_EQ(::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+        s = ::accept(ls, nullptr, nullptr);
+        ::close(ls);
+        ::fcntl(c, F_SETFL, O_NONBLOCK);
+        ::fcntl(s, F_SETFL, O_NONBLOCK);
+    }
+    ~TcpPair() {
+        ::close(c);
+        ::close(s);
+    }
+};
+
+Bytes sstp_data_packet(const Bytes& ip) {
+    Bytes frame, out;
+    ppp::encode_frame(0x0021, ip, frame);
+    EXPECT_TRUE(sstp::encode_data(frame, out));
+    return out;
+}
+
+Bytes ip_of(size_t size, uint16_t seq) {
+    Bytes p(size, uint8_t(seq));
+    p[0] = 0x45;
+    p[2] = uint8_t(size >> 8), p[3] = uint8_t(size);
+    p[4] = uint8_t(seq >> 8), p[5] = uint8_t(seq);
+    return p;
+}
+
+// A data-plane worker moving an established call's packets through a real TLS session (the
+// server's, handed over as a TlsTransport with read-ahead) while the client writes records of
+// many packets and reads what comes back; then the session is taken back and still works.
+void worker_moves_data_over_tls(TlsSession& ss, TlsSession& cs, int server_fd) {
+    int tv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, tv), 0);
+    Fd tun_ours(tv[0]), tun_kernel(tv[1]);
+    ss.enable_read_ahead(64 * 1024);
+    auto transport = std::make_unique<TlsTransport>(std::move(ss), server_fd);
+    auto data = std::make_shared<dp::DataSession>(
+        1, std::move(transport), std::make_unique<dp::TunForwarder>(tun_ours.get()), tun_ours.get(),
+        dp::LinkParams{true, false, 1500, 0, 0}, Bytes{});
+    dp::ControlInbox inbox;
+    dp::Worker w(0, inbox);
+    w.attach(data);
+    // Client -> worker -> TUN: 400 packets in records of many packets each.
+    constexpr int kUp = 400;
+    Bytes stream;
+    for (int i = 0; i < kUp; ++i) {
+        Bytes d = sstp_data_packet(ip_of(1200, uint16_t(i)));
+        stream.insert(stream.end(), d.begin(), d.end());
+    }
+    size_t off = 0;
+    int got = 0;
+    Bytes buf(70000);
+    for (int spin = 0; spin < 20000 && got < kUp; ++spin) {
+        if (off < stream.size()) {
+            auto r = cs.write(ByteView(stream).subspan(off, std::min<size_t>(stream.size() - off, 40000)));
+            if (r) off += *r;
+        }
+        for (ssize_t n; (n = ::read(tun_kernel.get(), buf.data(), buf.size())) > 0; ++got) {
+            ASSERT_EQ(n, 1200);
+            ASSERT_EQ(buf[4] << 8 | buf[5], got) << "packets out of order";
+        }
+        ::usleep(100);
+    }
+    ASSERT_EQ(got, kUp);
+    // TUN -> worker -> client.
+    constexpr int kDown = 200;
+    sstp::SstpFramer f;
+    int down = 0, sent = 0;
+    for (int spin = 0; spin < 20000 && down < kDown; ++spin) {
+        // As fast as the fake interface's queue takes them (a full one says EAGAIN).
+        for (Bytes ip = ip_of(1000, uint16_t(sent)); sent < kDown && ::write(tun_kernel.get(), ip.data(), ip.size()) == 1000;
+             ip = ip_of(1000, uint16_t(++sent))) {
+        }
+        auto r = cs.read(buf);
+        if (!r) {
+            ::usleep(100);
+            continue;
+        }
+        ASSERT_TRUE(f.feed(ByteView(buf.data(), *r), [&](const sstp::Frame& fr) {
+            EXPECT_FALSE(fr.control);
+            EXPECT_EQ(fr.payload.size(), 4u + 1000u);
+            ++down;
+            return sstp::SinkVerdict::Continue;
+        }));
+    }
+    ASSERT_EQ(down, kDown);
+    // Taken back: the same TLS session goes on outside the worker.
+    auto h = w.detach(1);
+    ASSERT_TRUE(h && h->transport);
+    TlsSession back = std::move(static_cast<TlsTransport&>(*h->transport)).take();
+    Bytes hello = {1, 2, 3, 4, 5};
+    ASSERT_TRUE(cs.write(hello));
+    Bytes rd(100);
+    size_t n = 0;
+    for (int spin = 0; spin < 2000 && n == 0; ++spin) {
+        if (auto r = back.read(rd)) n = *r;
+        else ::usleep(500);
+    }
+    EXPECT_EQ(Bytes(rd.begin(), rd.begin() + ptrdiff_t(n)), hello);
+    EXPECT_GE(data->counters().socket_reads, 1u);
+}
+
+TEST_F(Tls, AWorkerMovesAnEstablishedCallsPacketsThroughUserspaceTls) {
+    TcpPair p;
+    auto leaf = pki.issue("server", {});
+    auto sctx = server_ctx(leaf);
+    auto cctx = client_ctx();
+    TlsSession ss = TlsSession::server(sctx.get(), p.s);
+    TlsSession cs = TlsSession::client(cctx.get(), p.c, "vpn.example.net", true);
+    Outcome o = run(ss, cs);
+    ASSERT_TRUE(o.client_ok && o.server_ok) << o.server_error << " / " << o.client_error;
+    worker_moves_data_over_tls(ss, cs, p.s);
+}
+
+// Issue 5 item 3 where the kernel has TLS: the record layer is the kernel's (OpenSSL passes the
+// worker's plaintext to the socket and reads non-data records itself).
+TEST_F(Tls, AWorkerMovesPacketsWithKtlsEngagedWhereTheKernelHasIt) {
+    KtlsSupport k = probe_ktls();
+    if (!k.available) GTEST_SKIP() << k.reason;
+    TcpPair p;
+    auto leaf = pki.issue("server", {});
+    auto sctx = server_ctx(leaf, config::TlsVersion::Only12);
+    auto cctx = client_ctx(true, config::TlsVersion::Only12);
+    SSL_CTX_set_cipher_list(cctx.get(), "ECDHE-ECDSA-AES128-GCM-SHA256");
+    TlsSession ss = TlsSession::server(sctx.get(), p.s);
+    TlsSession cs = TlsSession::client(cctx.get(), p.c, "vpn.example.net", true);
+    Outcome o = run(ss, cs);
+    ASSERT_TRUE(o.client_ok && o.server_ok) << o.server_error << " / " << o.client_error;
+    ASSERT_TRUE(o.server_info.ktls_tx) << "kernel has TLS but kTLS TX did not engage";
+    std::printf("server kTLS tx %s rx %s\n", o.server_info.ktls_tx ? "on" : "off", o.server_info.ktls_rx ? "on" : "off");
+    worker_moves_data_over_tls(ss, cs, p.s);
 }
 
 TEST(KtlsProbe, GivesAReasonWhenUnavailable) {
