@@ -144,9 +144,9 @@ TEST(Worker, MovesDataBothWaysAndPassesControlPacketsToTheControlPlane) {
 }
 
 TEST(Worker, ReportsAPeerThatClosed) {
+    Endpoint e(5);  // outlives the worker: its fds are the worker's until it is joined
     ControlInbox inbox;
     Worker w(1, inbox);
-    Endpoint e(5);
     w.attach(e.s);
     e.sock.b.reset();
     auto ids = wait_inbox(inbox);
@@ -158,9 +158,9 @@ TEST(Worker, ReportsAPeerThatClosed) {
 }
 
 TEST(Worker, BackPressureResumesAfterTheControlPlaneTookItsPackets) {
+    Endpoint e(9);  // outlives the worker: its fds are the worker's until it is joined
     ControlInbox inbox;
     Worker w(0, inbox);
-    Endpoint e(9);
     w.attach(e.s);
     Bytes echo = sstp::encode(sstp::Message{sstp::EchoRequest{}}), stream;
     for (int i = 0; i < 300; ++i) stream.insert(stream.end(), echo.begin(), echo.end());
