@@ -104,12 +104,6 @@ void Worker::attach(std::shared_ptr<DataSession> s) {
     wake();
 }
 
-std::shared_ptr<DataSession> Worker::find(uint64_t id) {
-    std::lock_guard lk(reg_mu_);
-    auto it = sessions_.find(id);
-    return it == sessions_.end() ? nullptr : it->second;
-}
-
 std::optional<DataSession::Handback> Worker::detach(uint64_t id) {
     std::shared_ptr<DataSession> s;
     {
@@ -214,7 +208,7 @@ void Worker::run() {
             DataSession& s = *r.s;
             std::lock_guard lk(s.mu);
             if (s.detached()) continue;
-            serve(s, r.kicked || r.sock_ev, r.sock_ev, r.tun_ev != 0, r.tun_ev, now);
+            serve(s, r.kicked || r.sock_ev, r.tun_ev, now);
             arm(s);
             if (s.more_input()) again.push_back(s.id());
             if (s.take_notify()) {
@@ -226,13 +220,13 @@ void Worker::run() {
     }
 }
 
-void Worker::serve(DataSession& s, bool sock_ready, uint32_t sock_ev, bool tun_ready, uint32_t tun_ev, Instant now) {
-    if (tun_ready) {
+void Worker::serve(DataSession& s, bool sock_ready, uint32_t tun_ev, Instant now) {
+    if (tun_ev) {
         if (tun_ev & (EPOLLERR | EPOLLHUP)) s.on_tun_gone();
         else s.on_tun_readable();
     }
     if (sock_ready) {
-        (void)sock_ev;   // readable, writable or kicked: a read that finds nothing costs one call
+        // Readable, writable or kicked: a read that finds nothing costs one call.
         s.write_out();   // control output and what a full socket held back
         s.on_readable(now);
     }

@@ -64,14 +64,13 @@ public:
     void attach(std::shared_ptr<DataSession> s);
     // Takes the session back; nullopt if it is not on this worker.
     std::optional<DataSession::Handback> detach(uint64_t id);
-    std::shared_ptr<DataSession> find(uint64_t id);
     void kick(uint64_t id);
     size_t sessions() const { return nsessions_.load(std::memory_order_relaxed); }
     WorkerStats stats() const;
 
 private:
     void run();
-    void serve(DataSession& s, bool sock_ready, uint32_t sock_ev, bool tun_ready, uint32_t tun_ev, Instant now);
+    void serve(DataSession& s, bool sock_ready, uint32_t tun_ev, Instant now);
     void arm(DataSession& s);
     void wake();
 
