@@ -216,6 +216,7 @@ int main(int argc, char** argv) {
                 stage = Traffic;
                 setup_end = traffic_start = now;
                 at_traffic_start = totals();
+                for (size_t i = 0; i < all.size(); ++i) all[i]->start_traffic(now), sync(i);
             }
         }
         if (stage == Traffic && (g_stop || now - traffic_start >= Duration{int64_t(duration * 1000)})) {

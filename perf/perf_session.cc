@@ -13,6 +13,7 @@ namespace ksstp::perf {
 namespace {
 
 constexpr size_t kMaxQueued = 256 * 1024;  // engine output waiting for TLS: stop making traffic
+constexpr size_t kMaxWrittenPerTurn = 4 * kMaxQueued;  // one session's share of one wake-up
 constexpr uint16_t kDiscardPort = 9;       // RFC 863: the server's host drops it
 constexpr uint8_t kIcmp = 1, kUdp = 17;
 
@@ -53,7 +54,7 @@ bool PerfSession::start(Instant now) {
 uint32_t PerfSession::interest() const {
     if (!connected_) return EPOLLOUT;
     if (!tls_done_) return want_write_ ? EPOLLOUT : EPOLLIN;
-    const bool more = out_off_ < out_.size() || (up_ && !finishing_ && o_.traffic == Traffic::Up);
+    const bool more = out_off_ < out_.size() || (up_ && traffic_ && !finishing_ && o_.traffic == Traffic::Up);
     return EPOLLIN | (more ? EPOLLOUT : 0u);
 }
 
@@ -119,6 +120,10 @@ void PerfSession::drive(Instant now) {
     }
     if (done_) return;
     send_traffic(now);
+    // Bounded: a server that drains as fast as we write would otherwise keep one session's
+    // refill loop going for ever and starve every other session of this single thread (their
+    // negotiation and SSTP echo replies included). The level-triggered EPOLLOUT brings us back.
+    size_t written = 0;
     while (out_off_ < out_.size()) {
         auto w = tls_->write(ByteView(out_.data() + out_off_, out_.size() - out_off_));
         if (!w) {
@@ -126,9 +131,11 @@ void PerfSession::drive(Instant now) {
             return fail("write: " + tls_->error());
         }
         out_off_ += *w;
+        written += *w;
         if (out_off_ == out_.size()) {
             out_.clear();
             out_off_ = 0;
+            if (written >= kMaxWrittenPerTurn) break;
             send_traffic(now);  // the window opened: refill
         }
     }
@@ -209,7 +216,7 @@ Bytes PerfSession::build_datagram(bool echo, uint16_t seq) {
 }
 
 void PerfSession::send_traffic(Instant now) {
-    if (!up_ || finishing_ || o_.traffic == Traffic::None) return;
+    if (!up_ || !traffic_ || finishing_ || o_.traffic == Traffic::None) return;
     const bool echo = o_.traffic != Traffic::Up;
     while (out_.size() - out_off_ < kMaxQueued) {
         if (echo && in_flight_ >= o_.window) break;
@@ -247,6 +254,11 @@ void PerfSession::on_timer(Instant now) {
 
 std::optional<Instant> PerfSession::next_deadline() const {
     return sess_ && !done_ ? sess_->next_deadline() : std::nullopt;
+}
+
+void PerfSession::start_traffic(Instant now) {
+    traffic_ = true;
+    if (up_ && !done_) drive(now);
 }
 
 void PerfSession::finish(Instant now) {

@@ -54,6 +54,9 @@ public:
     void on_io(Instant now);
     void on_timer(Instant now);
     std::optional<Instant> next_deadline() const;
+    // Traffic begins for every session together, once setup is over: data from the first
+    // sessions up would otherwise slow the setup of the rest and skew its figures.
+    void start_traffic(Instant now);
     // Stop traffic and say goodbye (SSTP Call Disconnect); done() once the server has it.
     void finish(Instant now);
 
@@ -83,6 +86,7 @@ private:
     std::unique_ptr<session::ClientSession> sess_;
     Instant started_{};
     bool connected_ = false, tls_done_ = false, up_ = false, done_ = false, finishing_ = false;
+    bool traffic_ = false;  // start_traffic() was called
     bool want_write_ = false;
     Bytes out_;
     size_t out_off_ = 0;
