@@ -9,7 +9,7 @@ namespace ksstp::io {
 bool ready_for_worker(const session::SessionCore& s) {
     const ppp::PppSession& p = s.ppp();
     return !s.ended() && s.sstp().ppp_allowed(false) && s.framer_buffered() == 0 && !p.lcp().multilink() &&
-           (p.ipv4_up() || p.ipv6_up());
+           (p.ipv4_up() || p.ipv6_up()) && !p.ncp_negotiating();
 }
 
 dp::LinkParams link_params(const session::SessionCore& s, uint16_t clamp_mtu) {

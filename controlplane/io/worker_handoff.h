@@ -17,7 +17,11 @@
 namespace ksstp::io {
 
 // A call is at a hand-over point when it is connected (data may flow, MS-SSTP 3.3.7), an NCP is
-// up, its stream is at a packet boundary and PPP keeps no per-packet state (no multilink).
+// up and none is still negotiating, its stream is at a packet boundary and PPP keeps no
+// per-packet state (no multilink). An NCP that finishes on a worker pays two thread hops per
+// round trip (worker to control plane and back); with the other NCP's data flowing on a busy
+// machine that made IPCP take seconds, so the control plane finishes what it started (an NCP
+// whose peer never answers gives up after Max-Configure, RFC 1661 4.6, and the call moves then).
 bool ready_for_worker(const session::SessionCore& s);
 
 // What PPP negotiated, for the worker. `clamp_mtu`: change-tcp-mss (0 = off) with the

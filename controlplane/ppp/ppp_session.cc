@@ -172,6 +172,14 @@ void PppSession::start_ipv6cp(Instant now) {
     ipv6cp_fsm_->open(now);
 }
 
+bool PppSession::ncp_negotiating() const {
+    auto negotiating = [](const std::unique_ptr<OptionFsm>& f) {
+        return f && (f->state() == FsmState::ReqSent || f->state() == FsmState::AckRcvd ||
+                     f->state() == FsmState::AckSent);
+    };
+    return negotiating(ipcp_fsm_) || negotiating(ipv6cp_fsm_);
+}
+
 void PppSession::on_ncp_finished(Instant now) {
     auto alive = [](const std::unique_ptr<OptionFsm>& f) {
         return f && f->state() != FsmState::Stopped && f->state() != FsmState::Closed &&

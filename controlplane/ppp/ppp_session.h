@@ -97,6 +97,9 @@ public:
     const PppCounters& counters() const { return counters_; }
     bool ipv4_up() const { return ipcp_fsm_ && ipcp_fsm_->opened(); }
     bool ipv6_up() const { return ipv6cp_fsm_ && ipv6cp_fsm_->opened(); }
+    // An NCP is in the middle of a Configure exchange (RFC 1661 4.2: Req-Sent, Ack-Rcvd or
+    // Ack-Sent): its next packets are due within a round trip.
+    bool ncp_negotiating() const;
 
 private:
     void emit(PppEvent e) { events_.push_back(std::move(e)); }

@@ -7,6 +7,7 @@
 #include "controlplane/session/client_session.h"
 #include "controlplane/session/server_session.h"
 #include "controlplane/ppp/wire.h"
+#include "controlplane/io/worker_handoff.h"
 #include "tests/fakes/fake_credentials.h"
 #include "tests/fakes/fake_rng.h"
 #include "tests/fakes/fake_transport.h"
@@ -345,6 +346,32 @@ TEST(Negotiation, KeepaliveDetectsAFrozenPeer) {
     auto* se = h.sev.find<ev::Ended>();
     ASSERT_NE(se, nullptr);
     EXPECT_EQ(se->reason, sstp::EndReason::KeepaliveTimeout);
+}
+
+// The hand-over point of a call to a data-plane worker (controlplane/io/worker_handoff.h):
+// never while an NCP is still negotiating, even with the other one up (IPCP takes a Nak round
+// for the client's address, IPv6CP does not: there is a moment with IPv6 up and IPCP not).
+TEST(Negotiation, NoWorkerHandOverWhileAnNcpIsStillNegotiating) {
+    Scenario sc;
+    Harness h(sc);
+    int half_open = 0;
+    for (int round = 0; round < 100 && !h.net->pump(1); ++round) {
+        h.collect();
+        for (SessionCore* s : {static_cast<SessionCore*>(h.server.get()), static_cast<SessionCore*>(h.client.get())}) {
+            const ppp::PppSession& p = s->ppp();
+            if (p.ipv4_up() != p.ipv6_up()) {
+                ++half_open;
+                EXPECT_TRUE(p.ncp_negotiating());
+                EXPECT_FALSE(io::ready_for_worker(*s)) << "round " << round;
+            }
+        }
+    }
+    h.collect();
+    EXPECT_GT(half_open, 0) << "the exchange never had one NCP up and the other negotiating";
+    ASSERT_TRUE(h.server->ppp().ipv4_up() && h.server->ppp().ipv6_up()) << h.sev.dump();
+    EXPECT_FALSE(h.server->ppp().ncp_negotiating());
+    EXPECT_TRUE(io::ready_for_worker(*h.server));
+    EXPECT_TRUE(io::ready_for_worker(*h.client));
 }
 
 }  // namespace
