@@ -110,7 +110,7 @@ void DataSession::frame_input(ByteView in, Instant now) {
 }
 
 bool DataSession::into_tunnel(uint16_t proto, std::span<uint8_t> pkt) {
-    if (closed_ || out_.size() - out_off_ >= kMaxPendingOut) return false;
+    if (closed_ || out_.size() - out_off_ >= kMaxPendingOutHard) return false;
     if (!((proto == kIpv4 && params_.ipv4) || (proto == kIpv6 && params_.ipv6))) return false;
     if (pkt.size() > params_.mtu || pkt.size() + kDataOverhead > sstp::kMaxPacketLen) {
         ++c_.drop_oversized;
@@ -193,14 +193,23 @@ void DataSession::send(ByteView bytes) {
     ++c_.control_sends;
 }
 
+void DataSession::use_ring(TunRing* ring) {
+    ring_ = ring;
+    if (path_) path_->use_ring(ring);
+}
+
 void DataSession::deliver(uint16_t ppp_protocol, ByteView packet) {
     if (!path_ || tun_gone_) return;
+    // The control thread: the worker's ring is the worker's alone (plain system calls here).
+    path_->use_ring(nullptr);
     path_->deliver(ppp_protocol, packet);
     path_->flush();
+    path_->use_ring(ring_);
 }
 
 DataSession::Handback DataSession::detach() {
     detached_ = true;
+    use_ring(nullptr);
     Handback h;
     h.transport = std::move(transport_);
     h.path = std::move(path_);

@@ -69,7 +69,10 @@ struct DataCounters {
 class DataSession {
 public:
     static constexpr size_t kMaxControlQueued = 64;  // packets waiting for the control plane
-    static constexpr size_t kMaxPendingOut = 1 << 20;  // a peer that stops reading cannot grow us further
+    static constexpr size_t kMaxPendingOut = 1 << 20;  // the interface is read no further past this
+    // Refused past this: a batch of interface reads already taken (TunRing::kReadSlots
+    // super-packets) goes into the tunnel whole; a peer that stops reading cannot grow us further.
+    static constexpr size_t kMaxPendingOutHard = 2 * kMaxPendingOut;
     static constexpr size_t kReadBudget = 64;        // transport reads per pass: other sessions get their turn
     static constexpr size_t kTunBudget = 64;         // packets from the interface per pass
     static constexpr size_t kReadChunk = 16 * 1024 + 512;  // one TLS record and change
@@ -94,6 +97,8 @@ public:
     // Moves packets from the interface into the output and writes it.
     void on_tun_readable();
     void on_tun_gone() { tun_gone_ = true; }
+    // The worker's io_uring for the interface's packets (nullptr: plain system calls).
+    void use_ring(TunRing* ring);
     // Writes pending output as far as the transport takes it.
     void write_out();
     // EPOLLIN/EPOLLOUT bits the socket and the TUN should be armed with now.
@@ -143,6 +148,7 @@ private:
     std::unique_ptr<Transport> transport_;
     std::unique_ptr<PacketPath> path_;
     int tun_fd_;
+    TunRing* ring_ = nullptr;
     LinkParams params_;
     sstp::SstpFramer framer_;
     Bytes out_;

@@ -85,6 +85,10 @@ bool GroBatch::try_merge(Item& it, ByteView p, size_t l3, size_t l4) {
 }
 
 void GroBatch::add(ByteView p) {
+    // A new batch: keep the buffers of a few items (the flows of a bulk transfer); a burst of
+    // many flows does not pin its memory to the session. Not at flush(): its frames stay valid
+    // until now (a TunRing writes them after flush() returns).
+    if (used_ == 0 && items_.size() > kKeptItems) items_.resize(kKeptItems);
     ++stats_.packets_in;
     Parsed o;
     const bool tcp = mergeable(p, o);
@@ -146,9 +150,6 @@ void GroBatch::flush(const std::function<void(std::span<const uint8_t>)>& out) {
         out(it.frame);
     }
     used_ = 0;
-    // Keep the buffers of a few items (the flows of a bulk transfer) for the next batch; a burst
-    // of many flows does not pin its memory to the session.
-    if (items_.size() > kKeptItems) items_.resize(kKeptItems);
 }
 
 }  // namespace ksstp::dp

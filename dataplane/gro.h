@@ -34,7 +34,7 @@ public:
     // One IP packet from the tunnel. Packets are kept in order.
     void add(ByteView ip_packet);
     // Hands every resulting packet to `out` as virtio header + IP packet, in order, and empties
-    // the batch.
+    // the batch. The spans stay valid until the next add().
     void flush(const std::function<void(std::span<const uint8_t>)>& out);
     const GroStats& stats() const { return stats_; }
 

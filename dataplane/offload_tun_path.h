@@ -10,6 +10,7 @@
 // socket in one wake-up) are coalesced by GroBatch and written as few super-packets at flush();
 // without it each packet is written at once behind a plain header.
 //
+// On a worker, reads and writes go through its io_uring in batches (dataplane/tun_ring.h).
 // The fd is non-blocking: a full interface drops and counts (drop_iface_full), never blocks.
 #pragma once
 
@@ -26,11 +27,14 @@ public:
     void deliver(uint16_t ppp_protocol, ByteView packet) override;
     size_t pump(const IntoTunnel& into_tunnel, size_t budget) override;
     void flush() override;
+    void use_ring(TunRing* ring) override;
     const PathCounters& counters() const override { return c_; }
 
 private:
     void write_frame(std::span<const uint8_t> frame, uint64_t packets, uint64_t bytes);
+    void from_interface(std::span<uint8_t> frame, const IntoTunnel& into_tunnel, size_t& done);
     int fd_;
+    TunRing* ring_ = nullptr;
     bool gro_on_;
     GroBatch gro_;
     uint64_t gro_packets_ = 0;  // delivered into gro_ since the last flush

@@ -11,6 +11,8 @@
 
 namespace ksstp::dp {
 
+class TunRing;
+
 struct PathCounters {
     uint64_t rx_packets = 0, rx_bytes = 0;  // tunnel -> interface
     uint64_t tx_packets = 0, tx_bytes = 0;  // interface -> tunnel
@@ -45,6 +47,10 @@ public:
     virtual size_t pump(const IntoTunnel& into_tunnel, size_t budget) = 0;
     // The end of a batch of deliver() calls: what a path holds back to coalesce goes out now.
     virtual void flush() {}
+    // While its session is on a data-plane worker: that worker's io_uring, through which reads
+    // and writes go in batches (dataplane/tun_ring.h); nullptr: plain system calls. Only
+    // between batches: flush() leaves nothing of this path queued in the ring.
+    virtual void use_ring(TunRing*) {}
     virtual const PathCounters& counters() const = 0;
 };
 

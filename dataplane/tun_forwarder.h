@@ -11,10 +11,14 @@ public:
     explicit TunForwarder(int tun_fd) : fd_(tun_fd) {}
     void deliver(uint16_t ppp_protocol, ByteView packet) override;
     size_t pump(const IntoTunnel& into_tunnel, size_t budget) override;
+    void flush() override;
+    void use_ring(TunRing* ring) override;
     const PathCounters& counters() const override { return c_; }
 
 private:
+    void from_interface(std::span<uint8_t> pkt, const IntoTunnel& into_tunnel);
     int fd_;
+    TunRing* ring_ = nullptr;
     PathCounters c_;
 };
 

@@ -74,9 +74,16 @@ std::vector<uint64_t> ControlInbox::take() {
     return std::exchange(ids_, {});
 }
 
-Worker::Worker(unsigned index, ControlInbox& inbox)
+Worker::Worker(unsigned index, ControlInbox& inbox, bool io_uring)
     : index_(index), inbox_(inbox), ep_(::epoll_create1(EPOLL_CLOEXEC)), wake_fd_(make_eventfd()) {
     if (!ep_) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+    if (!io_uring) {
+        ring_why_ = "io-uring = no";
+    } else if (auto r = TunRing::create()) {
+        ring_ = std::move(*r);
+    } else {
+        ring_why_ = r.error();
+    }
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = kWakeToken;
@@ -94,6 +101,10 @@ void Worker::wake() { signal_eventfd(wake_fd_.get()); }
 
 void Worker::attach(std::shared_ptr<DataSession> s) {
     const uint64_t id = s->id();
+    {
+        std::lock_guard lk(s->mu);
+        s->use_ring(ring_.get());
+    }
     {
         std::lock_guard lk(reg_mu_);
         sessions_[id] = std::move(s);
@@ -140,6 +151,8 @@ WorkerStats Worker::stats() const {
     w.control_posts = posts_.load(std::memory_order_relaxed);
     w.attached = attached_.load(std::memory_order_relaxed);
     w.detached = detached_.load(std::memory_order_relaxed);
+    w.io_uring = ring_ != nullptr;
+    w.uring_submits = ring_ ? ring_->submits() : 0;
     return w;
 }
 

@@ -1,7 +1,8 @@
 // Worker: a data-plane thread (issue 5 item 1). Each worker owns an epoll instance and the
 // DataSessions assigned to it, and moves their packets: the socket side (TLS stream, SSTP
 // framing) and the TUN side (PacketPath) of each, one batch per wake-up, never blocking and never
-// waiting for the control plane. ksstpd runs one per core by default ([dataplane] workers); new
+// waiting for the control plane. The interfaces' packets go through the worker's io_uring
+// (TunRing: a batch of reads or writes per system call) unless that is off or refused. ksstpd runs one per core by default ([dataplane] workers); new
 // sessions go to the worker with the fewest.
 //
 // Control plane <-> worker:
@@ -25,6 +26,7 @@
 
 #include "controlplane/base/fd.h"
 #include "dataplane/data_session.h"
+#include "dataplane/tun_ring.h"
 
 namespace ksstp::dp {
 
@@ -51,11 +53,14 @@ struct WorkerStats {
     uint64_t kicks = 0;            // control-plane requests handled
     uint64_t control_posts = 0;    // notifications to the control plane
     uint64_t attached = 0, detached = 0;  // sessions over the worker's life
+    bool io_uring = false;         // interface I/O through the worker's TunRing
+    uint64_t uring_submits = 0;    // io_uring_enter calls that carried it
 };
 
 class Worker {
 public:
-    Worker(unsigned index, ControlInbox& inbox);
+    // `io_uring`: move the interfaces' packets through a TunRing (when the kernel allows).
+    Worker(unsigned index, ControlInbox& inbox, bool io_uring = true);
     ~Worker();  // stops and joins; sessions still attached are dropped with it
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -67,6 +72,8 @@ public:
     void kick(uint64_t id);
     size_t sessions() const { return nsessions_.load(std::memory_order_relaxed); }
     WorkerStats stats() const;
+    // Why interface I/O uses plain system calls (empty: through io_uring).
+    const std::string& plain_io_reason() const { return ring_why_; }
 
 private:
     void run();
@@ -77,6 +84,8 @@ private:
     const unsigned index_;
     ControlInbox& inbox_;
     Fd ep_, wake_fd_;
+    std::unique_ptr<TunRing> ring_;
+    std::string ring_why_;
     std::mutex reg_mu_;
     std::unordered_map<uint64_t, std::shared_ptr<DataSession>> sessions_;
     std::vector<uint64_t> kicks_;

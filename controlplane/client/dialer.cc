@@ -86,14 +86,16 @@ void Dialer::try_attach() {
     if (!io::ready_for_worker(*sess_)) return;
     if (!worker_) {
         inbox_ = std::make_unique<dp::ControlInbox>();
-        worker_ = std::make_unique<dp::Worker>(0, *inbox_);
+        worker_ = std::make_unique<dp::Worker>(0, *inbox_, dataplane_.io_uring);
         loop_.watch(inbox_->fd(), EPOLLIN, [this](uint32_t) { on_inbox(); });
     }
     loop_.unwatch(sock_.get());
     loop_.unwatch(tun_->fd());
     want_write_ = false;
     dp_.attach(*worker_, kCallId, tls_, sock_.get(), path_, tun_->fd(), out_, out_off_, io::link_params(*sess_, 0));
-    spdlog::info("{}: [dp] data-plane worker moves the packets", cfg_.name);
+    const std::string& plain = worker_->plain_io_reason();
+    spdlog::info("{}: [dp] data-plane worker moves the packets, interface I/O {}", cfg_.name,
+                 plain.empty() ? "through io_uring" : "one system call per packet (" + plain + ")");
 }
 
 void Dialer::reclaim() {

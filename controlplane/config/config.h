@@ -121,6 +121,9 @@ struct DataplaneConfig {
     // 0 = none, every session stays on the control thread. Default: one per online CPU.
     unsigned workers = default_workers();
     static unsigned default_workers();
+    // The workers move the interfaces' packets through an io_uring each (a batch of reads or
+    // writes per system call); false: one system call per packet (A/B runs).
+    bool io_uring = true;
     bool any() const { return checksum_offload || tso || uso || gro; }
 };
 

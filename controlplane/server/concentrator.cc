@@ -80,9 +80,11 @@ void Concentrator::start_workers() {
         return;
     }
     inbox_ = std::make_unique<dp::ControlInbox>();
-    for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<dp::Worker>(i, *inbox_));
+    for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<dp::Worker>(i, *inbox_, cfg_.dataplane.io_uring));
     loop_.watch(inbox_->fd(), EPOLLIN, [this](uint32_t) { on_inbox(); });
-    spdlog::info("dp: {} data-plane worker{}", n, n == 1 ? "" : "s");
+    const std::string& plain = workers_.front()->plain_io_reason();
+    spdlog::info("dp: {} data-plane worker{}, interface I/O {}", n, n == 1 ? "" : "s",
+                 plain.empty() ? "through io_uring" : "one system call per packet (" + plain + ")");
 }
 
 // Hands an established call to the least busy worker at a hand-over point of its stream.

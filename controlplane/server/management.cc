@@ -199,7 +199,8 @@ json Concentrator::stats_json() const {
         workers.push_back(json{{"index", w->index()}, {"sessions", ws.sessions}, {"wakeups", ws.wakeups},
                                {"events", ws.events}, {"events-per-wakeup", per(ws.events, ws.wakeups)},
                                {"batch-max", ws.batch_max}, {"kicks", ws.kicks}, {"control-posts", ws.control_posts},
-                               {"attached", ws.attached}, {"detached", ws.detached}});
+                               {"attached", ws.attached}, {"detached", ws.detached},
+                               {"io-uring", ws.io_uring}, {"uring-submits", ws.uring_submits}});
     }
     const Instant now = io::monotonic_now();
     size_t recent = size_t(std::count_if(stats_.recent_setups.begin(), stats_.recent_setups.end(),

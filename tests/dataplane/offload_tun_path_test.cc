@@ -1,6 +1,6 @@
-// OffloadTunPath (dataplane/offload_tun_path.h) over a fake TUN: a non-blocking SOCK_SEQPACKET
-// socketpair keeps datagram boundaries like a TUN fd, so the test plays the kernel on the other
-// end: it writes super-packets behind virtio headers and reads what the path writes back.
+// OffloadTunPath (dataplane/offload_tun_path.h) over a fake TUN (tests/fakes/fake_tun.h): the
+// test plays the kernel, writes super-packets behind virtio headers and reads what the path
+// writes back. The same paths through a worker's io_uring: tun_ring_test.cc.
 #include "dataplane/offload_tun_path.h"
 
 #include <gtest/gtest.h>
@@ -11,47 +11,14 @@
 
 #include "controlplane/base/fd.h"
 #include "tests/dataplane/test_packets.h"
+#include "tests/fakes/fake_tun.h"
 
 namespace ksstp::dp {
 namespace {
 
 using namespace test;
-
-struct FakeTun {
-    Fd path_end, kernel_end;
-    FakeTun() {
-        int sv[2];
-        EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
-        path_end = Fd(sv[0]);
-        kernel_end = Fd(sv[1]);
-    }
-    // What the kernel would hand the reader: header + packet in one datagram.
-    void hand(const VnetHdr& h, const Bytes& packet) {
-        Bytes frame(VnetHdr::kSize);
-        write_vnet_hdr(h, frame.data());
-        frame.insert(frame.end(), packet.begin(), packet.end());
-        ASSERT_EQ(::write(kernel_end.get(), frame.data(), frame.size()), ssize_t(frame.size()));
-    }
-    std::vector<Bytes> written() {
-        std::vector<Bytes> out;
-        Bytes buf(70000);
-        for (ssize_t n; (n = ::read(kernel_end.get(), buf.data(), buf.size())) > 0;)
-            out.emplace_back(buf.begin(), buf.begin() + n);
-        return out;
-    }
-};
-
-struct Tunnel {
-    std::vector<std::pair<uint16_t, Bytes>> got;
-    bool refuse = false;
-    PacketPath::IntoTunnel fn() {
-        return [this](uint16_t proto, std::span<uint8_t> p) {
-            if (refuse) return false;
-            got.emplace_back(proto, Bytes(p.begin(), p.end()));
-            return true;
-        };
-    }
-};
+using ksstp::test::FakeTun;
+using Tunnel = ksstp::test::TunnelSink;
 
 TEST(OffloadTunPath, ASuperPacketReadOnceGoesIntoTheTunnelAsMtuPacketsWithChecksums) {
     FakeTun tun;
@@ -105,7 +72,7 @@ TEST(OffloadTunPath, PlainPacketsPassAndLyingHeadersAreDroppedAndCounted) {
     VnetHdr lying = gso(VnetHdr::kGsoTcpv6, 1000, true, 6);  // says TCPv6, carries IPv4
     tun.hand(lying, super_packet(false, 6, 3000));
     const uint8_t short_frame[4] = {0, 0, 0, 0};
-    ASSERT_EQ(::write(tun.kernel_end.get(), short_frame, sizeof short_frame), 4);
+    tun.hand_raw(Bytes(short_frame, short_frame + sizeof short_frame));
     Tunnel t;
     path.pump(t.fn(), 100);
     ASSERT_EQ(t.got.size(), 2u);
@@ -164,10 +131,7 @@ TEST(OffloadTunPath, WithoutGroEveryPacketIsWrittenAtOnceBehindAPlainHeader) {
 TEST(OffloadTunPath, AFullInterfaceDropsTheFramesPacketsAndCountsThem) {
     FakeTun tun;
     OffloadTunPath path(tun.path_end.get(), true);
-    // Nobody reads the other end: fill the socket until it would block, like a TUN's full queue.
-    const Bytes filler(4000, 0);
-    while (::write(tun.path_end.get(), filler.data(), filler.size()) > 0) {
-    }
+    tun.fill();
     for (uint32_t i = 0; i < 4; ++i) path.deliver(0x0057, seg6(1 + i * 800, 800));
     path.flush();
     EXPECT_EQ(path.counters().drop_iface_full, 4u);

@@ -80,7 +80,11 @@ sys.exit(0 if s['gso-segments'] > s['tun-reads'] // 2 and s['gro-merged'] > 0 an
 " "$active" || e2e_fail "server: offload counters do not show super-packets ($active)"
 # The session was moved by a data-plane worker (issue 5 item 1), not by the control thread: the
 # worker's counters hold the session and the control plane saw only control packets.
-grep -Eq "dp: [0-9]+ data-plane workers?$" "$E2E_DIR/server.log" || e2e_fail "server: no data-plane workers started"
+grep -Eq "dp: [0-9]+ data-plane workers?, interface I/O " "$E2E_DIR/server.log" || e2e_fail "server: no data-plane workers started"
+# Their interface I/O goes through io_uring where the kernel allows it (else the log says why).
+uring=0
+grep -q "interface I/O through io_uring" "$E2E_DIR/server.log" && uring=1
+[ $uring -eq 1 ] || echo "note: io_uring refused here: $(grep -o 'interface I/O one system call per packet.*' "$E2E_DIR/server.log")"
 grep -q "user alice \[dp\] on worker [0-9]" "$E2E_DIR/server.log" || e2e_fail "server: the session was not handed to a worker"
 grep -q "\[dp\] data-plane worker moves the packets" "$E2E_DIR/client.log" || e2e_fail "client: the call was not handed to its worker"
 stats=$("$E2E_BIN/tools/ksstpctl" --socket "$E2E_DIR/ksstpd.sock" stats --json)
@@ -90,11 +94,15 @@ s = json.loads(sys.argv[1])[0]
 st = json.loads(sys.argv[2])
 st = st[0] if isinstance(st, list) else st
 w = st['workers']
-print('worker', s['worker'], '| control packets', s['control-packets'], '| workers', [(x['index'], x['sessions'], x['wakeups']) for x in w])
+print('worker', s['worker'], '| control packets', s['control-packets'], '| workers',
+      [(x['index'], x['sessions'], x['wakeups'], x['io-uring'], x['uring-submits']) for x in w])
 ok = s['worker'] >= 0 and sum(x['sessions'] for x in w) == 1 and w[s['worker']]['sessions'] == 1
 ok = ok and w[s['worker']]['wakeups'] > 100 and s['control-packets'] < s['rx-packets'] // 100
+# Through io_uring: the interface's reads and writes took fewer system calls than they were.
+if int(sys.argv[3]):
+    ok = ok and w[s['worker']]['io-uring'] and 0 < w[s['worker']]['uring-submits'] < s['tun-reads'] + s['tun-writes']
 sys.exit(0 if ok else 1)
-" "$active" "$stats" || e2e_fail "server: worker counters do not show the session on a worker ($active / $stats)"
+" "$active" "$stats" "$uring" || e2e_fail "server: worker counters do not show the session on a worker ($active / $stats)"
 
 e2e_log "the same file with the client's offloads off ([dataplane] A/B)"
 e2e_stop "$E2E_CLIENT_PID" || e2e_fail "ksstpc did not stop"
