@@ -447,6 +447,11 @@ void worker_moves_data_over_tls(TlsSession& ss, TlsSession& cs, int server_fd) {
     int tv[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, tv), 0);
     Fd tun_ours(tv[0]), tun_kernel(tv[1]);
+    // Room for a whole pass (the worker writes a pass's packets in one io_uring submission; a
+    // real interface hands them to the stack at once, this socket holds them for the test).
+    int room = 8 << 20;
+    if (::setsockopt(tv[0], SOL_SOCKET, SO_SNDBUFFORCE, &room, sizeof room) != 0)
+        ::setsockopt(tv[0], SOL_SOCKET, SO_SNDBUF, &room, sizeof room);
     ss.enable_read_ahead(64 * 1024);
     auto transport = std::make_unique<TlsTransport>(std::move(ss), server_fd);
     auto data = std::make_shared<dp::DataSession>(
