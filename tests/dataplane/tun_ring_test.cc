@@ -17,12 +17,6 @@ using namespace test;
 using ksstp::test::FakeTun;
 using ksstp::test::TunnelSink;
 
-std::unique_ptr<TunRing> make_ring() {
-    auto r = TunRing::create();
-    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error());
-    return r ? std::move(*r) : nullptr;
-}
-
 // An IPv4 packet of `size` bytes whose identification field carries `n` (order checks).
 Bytes numbered(uint16_t n, size_t size = 100) {
     Bytes p(size, 0);
@@ -32,15 +26,32 @@ Bytes numbered(uint16_t n, size_t size = 100) {
     return p;
 }
 
-#define SKIP_WITHOUT_RING(ring)                                            \
-    if (!(ring)) GTEST_SKIP() << "io_uring refused here: " << TunRing::create().error()
-
-TEST(TunRing, SuperPacketsAreReadSeveralPerSystemCallAndCutAsWithoutTheRing) {
-    auto ring = make_ring();
-    SKIP_WITHOUT_RING(ring);
+// A ring and a fake interface; skipped with the kernel's reason where io_uring is refused.
+class TunRingTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto r = TunRing::create();
+        if (!r) GTEST_SKIP() << "io_uring refused here: " << r.error();
+        ring = std::move(*r);
+    }
+    // The path under test, borrowing the ring as on a worker.
+    template <class Path, class... Args>
+    Path& path(Args... args) {
+        auto p = std::make_unique<Path>(tun.path_end.get(), args...);
+        p->use_ring(ring.get());
+        Path& ref = *p;
+        paths_.push_back(std::move(p));
+        return ref;
+    }
+    std::unique_ptr<TunRing> ring;
     FakeTun tun;
-    OffloadTunPath path(tun.path_end.get(), true);
-    path.use_ring(ring.get());
+
+private:
+    std::vector<std::unique_ptr<PacketPath>> paths_;
+};
+
+TEST_F(TunRingTest, SuperPacketsAreReadSeveralPerSystemCallAndCutAsWithoutTheRing) {
+    auto& path = this->path<OffloadTunPath>(true);
     for (int i = 0; i < 3; ++i) tun.hand(gso(VnetHdr::kGsoTcpv4, 1360, false, 6), super_packet(false, 6, 20 * 1360));
     TunnelSink t;
     EXPECT_EQ(path.pump(t.fn(), 1000), 60u);
@@ -55,12 +66,8 @@ TEST(TunRing, SuperPacketsAreReadSeveralPerSystemCallAndCutAsWithoutTheRing) {
     EXPECT_EQ(path.pump(t.fn(), 1000), 0u);  // EAGAIN at once
 }
 
-TEST(TunRing, ReadsStopAtTheBudgetAndAtTheFirstEmptyRead) {
-    auto ring = make_ring();
-    SKIP_WITHOUT_RING(ring);
-    FakeTun tun;
-    TunForwarder path(tun.path_end.get());
-    path.use_ring(ring.get());
+TEST_F(TunRingTest, ReadsStopAtTheBudgetAndAtTheFirstEmptyRead) {
+    auto& path = this->path<TunForwarder>();
     for (uint16_t i = 0; i < 20; ++i) tun.hand_raw(numbered(i));
     TunnelSink t;
     EXPECT_EQ(path.pump(t.fn(), 12), 12u);  // a batch of 8, then the 4 the budget leaves
@@ -71,12 +78,8 @@ TEST(TunRing, ReadsStopAtTheBudgetAndAtTheFirstEmptyRead) {
     EXPECT_EQ(ring->submits(), 4u);
 }
 
-TEST(TunRing, GroFramesGoOutAtFlushInOneSystemCall) {
-    auto ring = make_ring();
-    SKIP_WITHOUT_RING(ring);
-    FakeTun tun;
-    OffloadTunPath path(tun.path_end.get(), true);
-    path.use_ring(ring.get());
+TEST_F(TunRingTest, GroFramesGoOutAtFlushInOneSystemCall) {
+    auto& path = this->path<OffloadTunPath>(true);
     uint32_t seq = 1000;
     for (int i = 0; i < 8; ++i, seq += 1200) path.deliver(0x0057, seg6(seq, 1200));
     path.deliver(0x0021, numbered(1));  // not TCP: a frame of its own after the super-packet
@@ -92,12 +95,8 @@ TEST(TunRing, GroFramesGoOutAtFlushInOneSystemCall) {
     EXPECT_EQ(ring->queued(), 0u);
 }
 
-TEST(TunRing, ABatchOfManyFlowsIsWrittenWholeAfterGroLetGoOfItsExtraBuffers) {
-    auto ring = make_ring();
-    SKIP_WITHOUT_RING(ring);
-    FakeTun tun;
-    OffloadTunPath path(tun.path_end.get(), true);
-    path.use_ring(ring.get());
+TEST_F(TunRingTest, ABatchOfManyFlowsIsWrittenWholeAfterGroLetGoOfItsExtraBuffers) {
+    auto& path = this->path<OffloadTunPath>(true);
     // Ten frames of their own: more than GroBatch keeps buffers for between batches.
     for (uint16_t i = 0; i < 10; ++i) path.deliver(0x0021, numbered(i, 300 + i));
     path.flush();
@@ -109,12 +108,8 @@ TEST(TunRing, ABatchOfManyFlowsIsWrittenWholeAfterGroLetGoOfItsExtraBuffers) {
     EXPECT_EQ(path.counters().drop_iface_full, 0u);
 }
 
-TEST(TunRing, PacketsFromABufferTheCallerReusesAreCopiedAndKeepTheirOrder) {
-    auto ring = make_ring();
-    SKIP_WITHOUT_RING(ring);
-    FakeTun tun;
-    OffloadTunPath plain_hdr(tun.path_end.get(), false);
-    plain_hdr.use_ring(ring.get());
+TEST_F(TunRingTest, PacketsFromABufferTheCallerReusesAreCopiedAndKeepTheirOrder) {
+    auto& plain_hdr = path<OffloadTunPath>(false);
     Bytes buf;
     // More than the ring holds (kDepth - kReadSlots writes), less than the fake TUN's socket buffer.
     for (uint16_t i = 0; i < 130; ++i) {
@@ -133,12 +128,8 @@ TEST(TunRing, PacketsFromABufferTheCallerReusesAreCopiedAndKeepTheirOrder) {
     EXPECT_EQ(ring->submits(), 2u);  // it submitted on its own when full, and at flush()
 }
 
-TEST(TunRing, AFullInterfaceDropsAndCountsThroughTheRingToo) {
-    auto ring = make_ring();
-    SKIP_WITHOUT_RING(ring);
-    FakeTun tun;
-    TunForwarder path(tun.path_end.get());
-    path.use_ring(ring.get());
+TEST_F(TunRingTest, AFullInterfaceDropsAndCountsThroughTheRingToo) {
+    auto& path = this->path<TunForwarder>();
     tun.fill();
     for (uint16_t i = 0; i < 5; ++i) path.deliver(0x0021, numbered(i));
     path.flush();
@@ -147,12 +138,8 @@ TEST(TunRing, AFullInterfaceDropsAndCountsThroughTheRingToo) {
     EXPECT_EQ(path.counters().tun_writes, 5u);
 }
 
-TEST(TunRing, WithoutTheRingAgainThePathUsesPlainSystemCalls) {
-    auto ring = make_ring();
-    SKIP_WITHOUT_RING(ring);
-    FakeTun tun;
-    TunForwarder path(tun.path_end.get());
-    path.use_ring(ring.get());
+TEST_F(TunRingTest, WithoutTheRingAgainThePathUsesPlainSystemCalls) {
+    auto& path = this->path<TunForwarder>();
     path.deliver(0x0021, numbered(1));
     path.flush();
     path.use_ring(nullptr);  // the session left the worker
