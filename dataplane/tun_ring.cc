@@ -15,9 +15,11 @@ constexpr uint64_t kReadTag = uint64_t(1) << 63;  // user_data of a read: the ta
 
 Result<std::unique_ptr<TunRing>, std::string> TunRing::create() {
     std::unique_ptr<TunRing> r(new TunRing());
-    // SINGLE_ISSUER/DEFER_TASKRUN would suit one thread, but need 6.0/6.1: plain flags run anywhere.
-    if (int e = io_uring_queue_init(kDepth, &r->ring_, 0); e < 0)
-        return fail(std::string("io_uring_queue_init: ") + std::strerror(-e));
+    // SUBMIT_ALL (5.18): a request the kernel refuses at submission does not leave the ones
+    // after it in the queue; older kernels do without (we never prepare an invalid request).
+    int e = io_uring_queue_init(kDepth, &r->ring_, IORING_SETUP_SUBMIT_ALL);
+    if (e == -EINVAL) e = io_uring_queue_init(kDepth, &r->ring_, 0);
+    if (e < 0) return fail(std::string("io_uring_queue_init: ") + std::strerror(-e));
     r->inited_ = true;
     io_uring_probe* probe = io_uring_get_probe_ring(&r->ring_);
     const bool ok = probe && io_uring_opcode_supported(probe, IORING_OP_READ) &&
@@ -126,7 +128,9 @@ void TunRing::enter(size_t reads) {
         io_uring_cq_advance(&ring_, io_uring_cq_ready(&ring_));
         return;
     }
-    while (seen < total) {
+    // Every submitted request completes inside the call (RWF_NOWAIT); never wait for more.
+    const size_t expect = std::min(total, size_t(r));
+    while (seen < expect) {
         io_uring_cqe* cqe;
         if (io_uring_wait_cqe(&ring_, &cqe) < 0) continue;  // EINTR
         unsigned head, n = 0;
