@@ -66,7 +66,7 @@ TEST_F(TunRingTest, SuperPacketsAreReadSeveralPerSystemCallAndCutAsWithoutTheRin
     EXPECT_EQ(path.pump(t.fn(), 1000), 0u);  // EAGAIN at once
 }
 
-TEST_F(TunRingTest, ReadsStopAtTheBudgetAndAtTheFirstEmptyRead) {
+TEST_F(TunRingTest, ReadsStopAtTheBudgetAndWhenABatchComesBackShort) {
     auto& path = this->path<TunForwarder>();
     for (uint16_t i = 0; i < 20; ++i) tun.hand_raw(numbered(i));
     TunnelSink t;
