@@ -116,10 +116,7 @@ void write_key(const std::string& path, EVP_PKEY* k) {
 
 }  // namespace
 
-TestPki::TestPki() {
-    char tmpl[] = "/tmp/ksstp-pki-XXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-    dir_ = tmpl;
+TestPki::TestPki() : tmp_("ksstp-pki"), dir_(tmp_.path()) {
     ca_key_ = new_key(true, 0);
     // A distinct name per CA: OpenSSL finds issuers by name, so two test CAs must not share one.
     ca_cert_ = make_cert(ca_key_, "ksstp test CA " + dir_.substr(dir_.rfind('-') + 1), nullptr, nullptr, -1, 3650,
@@ -131,8 +128,6 @@ TestPki::TestPki() {
 TestPki::~TestPki() {
     X509_free(ca_cert_);
     EVP_PKEY_free(ca_key_);
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
 }
 
 Issued TestPki::issue(const std::string& name, const CertSpec& spec, bool self_signed) {

@@ -3,6 +3,8 @@
 // a temporary directory that is removed with the object.
 #pragma once
 
+#include "tests/fakes/temp_dir.h"
+
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -43,6 +45,7 @@ public:
     Issued issue(const std::string& name, const CertSpec& spec, bool self_signed = false);
 
 private:
+    TempDir tmp_;
     std::string dir_, ca_pem_;
     EVP_PKEY* ca_key_ = nullptr;
     X509* ca_cert_ = nullptr;

@@ -3,6 +3,7 @@
 #include "controlplane/config/config_loader.h"
 
 #include "controlplane/pool/addr_pool.h"
+#include "tests/fakes/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <sched.h>
@@ -196,7 +197,8 @@ TEST(ConfigLoader, DataplaneOffloadsDefaultOnAndSwitchOff) {
 }
 
 TEST(ConfigLoader, ReadsThePasswordFile) {
-    std::string path = ::testing::TempDir() + "ksstp-password-file";
+    ksstp::test::TempDir tmp;
+    std::string path = tmp.file("ksstp-password-file");
     {
         std::ofstream f(path);
         f << "S3cret!\n";
@@ -204,7 +206,6 @@ TEST(ConfigLoader, ReadsThePasswordFile) {
     Config c = load_string("[[sstp-client]]\nname = \"c\"\nconnect-to = \"h\"\nuser = \"u\"\npassword-file = \"" + path + "\"\n",
                            "<test>");
     EXPECT_EQ(c.clients.at(0).password, "S3cret!");
-    std::remove(path.c_str());
 }
 
 TEST(ConfigLoader, KeepaliveAndMrruAcceptDisabledOrNumbers) {
@@ -215,7 +216,8 @@ TEST(ConfigLoader, KeepaliveAndMrruAcceptDisabledOrNumbers) {
 
 // load_file() checks the files the configuration names, with the naming key's line.
 struct NamedFiles : ::testing::Test {
-    std::string dir = ::testing::TempDir();
+    ksstp::test::TempDir tmp;  // one per test: ctest runs these side by side
+    std::string dir = tmp.path() + "/";
     std::string write(const std::string& name, const std::string& text) {
         std::string path = dir + name;
         std::ofstream(path) << text;
