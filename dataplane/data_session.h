@@ -50,6 +50,7 @@ struct LinkParams {
 // What the worker did for one session (issue 5 item 5); the path's own counters are PathCounters.
 struct DataCounters {
     uint64_t socket_reads = 0, socket_writes = 0;  // transport calls that moved bytes
+    uint64_t socket_sends = 0;                     // system calls (or ring submissions) that sent them
     uint64_t bytes_in = 0, bytes_out = 0;          // plaintext SSTP bytes
     uint64_t frames_in = 0, frames_out = 0;        // SSTP data packets the worker decoded / built
     uint64_t to_control = 0;                       // packets passed to the control plane
@@ -58,7 +59,8 @@ struct DataCounters {
     uint64_t drop_oversized = 0;                   // datagrams from the interface above the MTU
 
     DataCounters& operator+=(const DataCounters& o) {
-        socket_reads += o.socket_reads, socket_writes += o.socket_writes, bytes_in += o.bytes_in;
+        socket_reads += o.socket_reads, socket_writes += o.socket_writes, socket_sends += o.socket_sends;
+        bytes_in += o.bytes_in;
         bytes_out += o.bytes_out, frames_in += o.frames_in, frames_out += o.frames_out;
         to_control += o.to_control, control_sends += o.control_sends, paused += o.paused;
         drop_oversized += o.drop_oversized;
@@ -76,6 +78,9 @@ public:
     static constexpr size_t kReadBudget = 64;        // transport reads per pass: other sessions get their turn
     static constexpr size_t kTunBudget = 64;         // packets from the interface per pass
     static constexpr size_t kReadChunk = 16 * 1024 + 512;  // one TLS record and change
+    // TLS output sent together (issue 5 item 4): 16 records of 16 KB per system call instead of
+    // one each; small enough that a session's pass leaves the socket buffer room for others.
+    static constexpr size_t kSendBatch = 256 * 1024;
 
     // `unsent`: control-plane output not yet written when the session was handed over.
     DataSession(uint64_t id, std::unique_ptr<Transport> t, std::unique_ptr<PacketPath> path, int tun_fd,
@@ -134,7 +139,8 @@ public:
     const DataCounters& counters() const { return c_; }
     // When the worker last read SSTP packets (liveness for the hello timer); any thread.
     Instant last_rx() const { return Instant(last_rx_ms_.load(std::memory_order_relaxed)); }
-    size_t pending_out() const { return out_.size() - out_off_; }
+    // Output not yet on the socket: plaintext not yet encrypted and records the transport holds.
+    size_t pending_out() const { return out_.size() - out_off_ + (transport_ ? transport_->unsent() : 0); }
     // The last pass stopped with input left that no readiness event will announce (its read
     // budget ran out, or the transport holds decrypted-ahead bytes): serve it again soon.
     bool more_input() const { return more_input_; }
@@ -163,6 +169,7 @@ private:
     bool notified_ = false;
     bool more_input_ = false;
     bool detached_ = false;
+    bool batching_ = false;  // the transport holds records until flush()
     std::atomic<int64_t> last_rx_ms_{0};
     DataCounters c_;
     PacketPath::IntoTunnel into_tunnel_;  // bound once: no std::function built per pass

@@ -12,6 +12,8 @@
 
 namespace ksstp::dp {
 
+class TunRing;
+
 enum class IoStatus : uint8_t { WantRead, WantWrite, Closed, Error };
 
 class Transport {
@@ -25,6 +27,15 @@ public:
     // Input already taken off the socket that read() would return without waiting (TLS
     // read-ahead): readiness of the fd says nothing about it.
     virtual bool has_buffered() const { return false; }
+
+    // Output batching (issue 5 item 4). While held, write() only encrypts: the records wait in
+    // the transport until flush() puts them on the socket together, through `ring` when one is
+    // given. Not held, write() sends as before (what is still held goes first). Returns whether
+    // this transport batches; one that does not sends in write() and has nothing to flush.
+    virtual bool hold_output(bool /*on*/, TunRing* /*ring*/) { return false; }
+    virtual size_t unsent() const { return 0; }  // held, not yet on the socket
+    // One send of what is held: bytes sent (0: nothing held) or WantWrite (socket full).
+    virtual Result<size_t, IoStatus> flush() { return size_t(0); }
 };
 
 }  // namespace ksstp::dp

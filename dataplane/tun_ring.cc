@@ -1,6 +1,7 @@
 // Batched interface I/O through io_uring; see tun_ring.h.
 #include "dataplane/tun_ring.h"
 
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -11,7 +12,15 @@ namespace ksstp::dp {
 
 namespace {
 constexpr uint64_t kReadTag = uint64_t(1) << 63;  // user_data of a read: the tag | its slot
+constexpr uint64_t kSendTag = uint64_t(1) << 62;  // user_data of a socket send
+
+long plain_send(int fd, ByteView bytes) {
+    ssize_t r;
+    do r = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? -long(errno) : long(r);
 }
+}  // namespace
 
 Result<std::unique_ptr<TunRing>, std::string> TunRing::create() {
     std::unique_ptr<TunRing> r(new TunRing());
@@ -24,6 +33,7 @@ Result<std::unique_ptr<TunRing>, std::string> TunRing::create() {
     io_uring_probe* probe = io_uring_get_probe_ring(&r->ring_);
     const bool ok = probe && io_uring_opcode_supported(probe, IORING_OP_READ) &&
                     io_uring_opcode_supported(probe, IORING_OP_WRITE) && io_uring_opcode_supported(probe, IORING_OP_WRITEV);
+    r->send_op_ = probe && io_uring_opcode_supported(probe, IORING_OP_SEND);
     if (probe) io_uring_free_probe(probe);
     if (!ok) return fail(std::string("io_uring without READ/WRITE/WRITEV (kernel before 5.6)"));
     r->stage_ = std::make_unique<uint8_t[]>(kStageSize);
@@ -100,9 +110,25 @@ std::span<const std::span<uint8_t>> TunRing::read(int fd, size_t n) {
     return got_;
 }
 
+long TunRing::send(int fd, ByteView bytes) {
+    if (bytes.empty()) return 0;
+    if (!send_op_) {
+        submit();  // the interface's packets first, as through the ring
+        return plain_send(fd, bytes);
+    }
+    if (writes_.size() + kReadSlots >= kDepth) submit();
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    io_uring_prep_send(sqe, fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    sqe->user_data = kSendTag;
+    send_res_ = -ECANCELED;
+    enter(1);
+    if (send_res_ == -ECANCELED) return plain_send(fd, bytes);  // the ring failed: not sent
+    return send_res_;
+}
+
 // Prepares the queued writes behind any reads already prepared, submits everything in one
 // io_uring_enter and reaps every completion (all complete inline: the fds are non-blocking).
-void TunRing::enter(size_t reads) {
+void TunRing::enter(size_t others) {
     const size_t nw = writes_.size();
     write_res_.assign(nw, -ECANCELED);
     for (size_t i = 0; i < nw; ++i) {
@@ -114,7 +140,7 @@ void TunRing::enter(size_t reads) {
         sqe->user_data = i;
         if (i + 1 < nw) sqe->flags |= IOSQE_IO_LINK;  // the interface sees the packets in order
     }
-    const size_t total = nw + reads;
+    const size_t total = nw + others;
     size_t seen = 0;
     int r;
     do r = io_uring_submit_and_wait(&ring_, unsigned(total));
@@ -138,6 +164,10 @@ void TunRing::enter(size_t reads) {
             ++n;
             if (cqe->user_data & kReadTag) {
                 read_res_[cqe->user_data & ~kReadTag] = cqe->res;
+                continue;
+            }
+            if (cqe->user_data == kSendTag) {
+                send_res_ = cqe->res;
                 continue;
             }
             if (cqe->user_data < nw) write_res_[cqe->user_data] = cqe->res;

@@ -1,6 +1,8 @@
 // TunRing: the io_uring through which a data-plane worker moves its sessions' interface packets
-// (issue 5 items 1 and 2). A TUN fd takes one packet per read() or write(): without it, every
-// packet is a system call of its own; through the ring, a batch is one io_uring_enter.
+// (issue 5 items 1 and 2) and their batches of TLS records (item 4). A TUN fd takes one packet
+// per read() or write(): without it, every packet is a system call of its own; through the ring,
+// a batch is one io_uring_enter, and a session's batch of records rides in the same call as the
+// interface writes queued before it.
 //
 // Writes are queued (the tunnel's packets of one pass) and go out together at submit(), linked
 // (IOSQE_IO_LINK: performed in order, the interface sees the packets in tunnel order); reads are
@@ -55,6 +57,11 @@ public:
     // returns what the reads that found something got, in order. Valid until the next call.
     std::span<const std::span<uint8_t>> read(int fd, size_t n);
 
+    // One send of `bytes` on the stream socket `fd`, submitted with the queued writes: bytes
+    // sent or -errno (-EAGAIN: the socket is full). MSG_DONTWAIT makes io_uring answer EAGAIN
+    // instead of waiting for room, like RWF_NOWAIT for the interface.
+    long send(int fd, ByteView bytes);
+
     size_t queued() const { return writes_.size(); }
     uint64_t submits() const { return submits_.load(std::memory_order_relaxed); }  // any thread
 
@@ -67,7 +74,7 @@ private:
         uint64_t packets, bytes;
         size_t len;
     };
-    void enter(size_t reads);
+    void enter(size_t others);  // `others`: reads or a send prepared before the writes
     static void account(const Write& w, int res);
 
     io_uring ring_{};
@@ -78,6 +85,8 @@ private:
     std::unique_ptr<uint8_t[]> rbuf_;        // kReadSlots x kReadSize
     std::vector<std::span<uint8_t>> got_;    // read() results
     std::vector<int> read_res_, write_res_;
+    int send_res_ = 0;
+    bool send_op_ = false;  // the kernel has IORING_OP_SEND (5.6)
     bool plain_ = false;  // the files refused RWF_NOWAIT: plain system calls
     std::atomic<uint64_t> submits_{0};
 };

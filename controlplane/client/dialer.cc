@@ -104,7 +104,8 @@ void Dialer::reclaim() {
     loop_.watch(sock_.get(), EPOLLIN, [this](uint32_t ev) { on_socket(ev); });
     if (tun_ && path_ && !back.tun_gone) loop_.watch(tun_->fd(), EPOLLIN, [this](uint32_t ev) { on_tun(ev); });
     want_write_ = false;
-    if (out_off_ < out_.size()) set_interest(true);
+    // TLS records the worker held and had not sent yet go out before anything else.
+    if (out_off_ < out_.size() || (tls_ && tls_->unsent())) set_interest(true);
 }
 
 // The worker has packets for the control plane, or saw the connection or the interface go.
@@ -442,7 +443,8 @@ void Dialer::handle_events() {
         else dp_.set_params(io::link_params(*sess_, 0));
     }
     flush();
-    if (phase_ == Phase::Running && sess_->ended() && out_off_ == out_.size()) teardown("disconnected");
+    if (phase_ == Phase::Running && sess_->ended() && out_off_ == out_.size() && !(tls_ && tls_->unsent()))
+        teardown("disconnected");
 }
 
 // The interface was deleted under us (EPOLLHUP on its fd).
@@ -506,6 +508,8 @@ void Dialer::flush() {
         out_off_ = 0;
     }
     sess_->take_output_into(out_);
+    while (tls_ && tls_->unsent())  // records a worker held (RecordBatch): they go first
+        if (auto f = tls_->flush(); !f || *f == 0) break;
     while (out_off_ < out_.size()) {
         auto r = tls_->write(ByteView(out_).subspan(out_off_));
         if (r) {
@@ -520,7 +524,7 @@ void Dialer::flush() {
         out_.clear();
         out_off_ = 0;
     }
-    bool ww = out_off_ < out_.size();
+    bool ww = out_off_ < out_.size() || (tls_ && tls_->unsent());
     if (ww != want_write_) set_interest(ww);
 }
 

@@ -110,7 +110,8 @@ void Concentrator::reclaim(Conn& c) {
     const uint64_t id = c.id;
     loop_.watch(c.sock.get(), EPOLLIN, [this, id](uint32_t ev) { on_conn_event(id, ev); });
     if (c.tun && c.path && !back.tun_gone) loop_.watch(c.tun->fd(), EPOLLIN, [this, id](uint32_t ev) { on_tun_event(id, ev); });
-    c.want_write = c.out_off < c.out.size();
+    // TLS records the worker held and had not sent yet go out before anything else.
+    c.want_write = c.out_off < c.out.size() || (c.tls && c.tls->unsent());
     if (c.want_write) update_interest(c);
 }
 
@@ -417,7 +418,7 @@ void Concentrator::handle_events(Conn& c) {
     }
     flush(c);
     if (!conns_.count(id)) return;
-    if (c.sess->ended() && c.out_off == c.out.size()) close_conn(id, c.end_why.empty() ? "session ended" : c.end_why);
+    if (c.sess->ended() && c.out_off == c.out.size() && !(c.tls && c.tls->unsent())) close_conn(id, c.end_why.empty() ? "session ended" : c.end_why);
 }
 
 void Concentrator::on_tun_event(uint64_t id, uint32_t events) {
@@ -514,6 +515,8 @@ void Concentrator::flush(Conn& c) {
     }
     c.sess->take_output_into(c.out);
     if (!c.tls_done) return;  // bytes wait for the handshake
+    while (c.tls->unsent())  // records a worker held (RecordBatch): they go first
+        if (auto f = c.tls->flush(); !f || *f == 0) break;
     while (c.out_off < c.out.size()) {
         auto r = c.tls->write(ByteView(c.out).subspan(c.out_off));
         if (r) {
@@ -528,7 +531,7 @@ void Concentrator::flush(Conn& c) {
         c.out.clear();
         c.out_off = 0;
     }
-    bool ww = c.out_off < c.out.size();
+    bool ww = c.out_off < c.out.size() || c.tls->unsent();
     if (ww != c.want_write) {
         c.want_write = ww;
         update_interest(c);

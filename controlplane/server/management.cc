@@ -146,6 +146,9 @@ json Concentrator::session_json(const Conn& c) const {
     j["worker"] = c.dp.worker_index();
     const dp::DataCounters dc = c.dp.counters();
     j["control-packets"] = dc.to_control;
+    // TLS output: records written and the sends that put them on the socket (batched: issue 5 item 4).
+    j["tls-writes"] = dc.socket_writes;
+    j["socket-sends"] = dc.socket_sends;
     j["paused"] = dc.paused;
     if (c.v6) {
         j["ipv6-local"] = ppp::link_local_string(c.v6->local_iid);

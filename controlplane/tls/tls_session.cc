@@ -138,6 +138,26 @@ Result<size_t, IoStatus> TlsSession::write(ByteView in) {
     return fail(classify(r, "TLS write"));
 }
 
+bool TlsSession::hold_records(bool on, RecordBatch::Sender sender) {
+    if (!batch_) {
+        if (!on || BIO_get_ktls_send(SSL_get_wbio(ssl_.get()))) return false;
+        batch_ = RecordBatch::install(ssl_.get(), SSL_get_fd(ssl_.get()));
+    }
+    batch_->hold(on);
+    batch_->send_with(std::move(sender));
+    return true;
+}
+
+Result<size_t, IoStatus> TlsSession::flush() {
+    if (!batch_) return size_t(0);
+    long r = batch_->flush();
+    if (r >= 0) return size_t(r);
+    if (r == -EAGAIN) return fail(IoStatus::WantWrite);  // EWOULDBLOCK is EAGAIN on Linux
+    if (error_.empty()) error_ = std::string("TLS write: ") + std::strerror(int(-r));
+    batch_->discard();  // the connection is gone: nothing held can be sent any more
+    return fail(IoStatus::Error);
+}
+
 void TlsSession::shutdown() {
     if (SSL_shutdown(ssl_.get()) < 0) ERR_clear_error();
 }

@@ -16,6 +16,7 @@
 
 #include "controlplane/base/bytes.h"
 #include "controlplane/base/result.h"
+#include "controlplane/tls/record_batch.h"
 
 namespace ksstp::tls {
 
@@ -64,6 +65,16 @@ public:
         (void)SSL_free_buffers(ssl_.get());  // 0 when something is buffered: keeps the old one
         SSL_set_read_ahead(ssl_.get(), 1);
     }
+    // Record batching (RecordBatch): while holding, write() takes records into a batch that
+    // flush() sends in one call through `sender` (nullptr: send()). The first call installs the
+    // batch; false where the kernel took the record layer (kTLS TX: nothing to hold).
+    bool hold_records(bool on, RecordBatch::Sender sender = nullptr);
+    // Held bytes not yet sent: the socket must be waited on (EPOLLOUT) until this is 0.
+    size_t unsent() const { return batch_ ? batch_->held() : 0; }
+    // One send of what is held: bytes sent (0: nothing held), WantWrite (socket full) or an
+    // error (error() says which).
+    Result<size_t, IoStatus> flush();
+    uint64_t sends() const { return batch_ ? batch_->sends() : 0; }
     void shutdown();  // best-effort close_notify
     const std::string& error() const { return error_; }
 
@@ -73,6 +84,7 @@ private:
     IoStatus classify_now(int ret, const char* op);
     std::string allowed_versions() const;
     SslPtr ssl_;
+    RecordBatch* batch_ = nullptr;  // owned by ssl_ (its write BIO) once installed
     std::string error_;
 };
 

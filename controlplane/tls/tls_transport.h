@@ -8,6 +8,7 @@
 
 #include "controlplane/tls/tls_session.h"
 #include "dataplane/transport.h"
+#include "dataplane/tun_ring.h"
 
 namespace ksstp::tls {
 
@@ -27,6 +28,18 @@ public:
     }
     std::string error() const override { return s_.error(); }
     bool has_buffered() const override { return s_.has_buffered(); }
+    bool hold_output(bool on, dp::TunRing* ring) override {
+        // The ring is the worker's: its sends only while the worker holds the session.
+        RecordBatch::Sender via;
+        if (ring) via = [ring](int fd, ByteView b) { return ring->send(fd, b); };
+        return s_.hold_records(on, std::move(via));
+    }
+    size_t unsent() const override { return s_.unsent(); }
+    Result<size_t, dp::IoStatus> flush() override {
+        auto r = s_.flush();
+        if (r) return *r;
+        return fail(map(r.error()));
+    }
     TlsSession take() && { return std::move(s_); }
 
 private:

@@ -54,7 +54,7 @@ struct Rig {
     ksstp::test::SocketTransport* transport = nullptr;
     std::unique_ptr<DataSession> s;
 
-    explicit Rig(LinkParams lp = {true, false, 1500, 0, 0}, Bytes unsent = {}) {
+    explicit Rig(LinkParams lp = {true, false, 1500, 0, 0}, Bytes unsent = {}, bool batches = false) {
         int sv[2];
         EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
         sock_ours = Fd(sv[0]);
@@ -62,7 +62,7 @@ struct Rig {
         EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
         tun_ours = Fd(sv[0]);
         tun_kernel = Fd(sv[1]);
-        auto t = std::make_unique<ksstp::test::SocketTransport>(sock_ours.get());
+        auto t = std::make_unique<ksstp::test::SocketTransport>(sock_ours.get(), batches);
         transport = t.get();
         s = std::make_unique<DataSession>(7, std::move(t), std::make_unique<TunForwarder>(tun_ours.get()),
                                           tun_ours.get(), lp, std::move(unsent));
@@ -206,6 +206,64 @@ TEST(DataSession, APartialWriteKeepsTheRestForTheNextWritableSocket) {
     EXPECT_EQ(r2.s->pending_out(), 0u);  // a stream socket takes 100 at a time until done
     EXPECT_EQ(r2.peer_read(), unsent);
     EXPECT_EQ(r2.s->counters().socket_writes, 10u);
+}
+
+// Issue 5 item 4: a transport that batches (TLS records held until flush()) gets the output
+// written record by record and sent kSendBatch at a time, in order, over a socket that fills.
+TEST(DataSession, HeldOutputGoesOutInFewSendsAndInOrder) {
+    Bytes unsent(1 << 20);
+    for (size_t i = 0; i < unsent.size(); ++i) unsent[i] = uint8_t(i * 7 + i / 4096);
+    Rig r({true, false, 1500, 0, 0}, unsent, true);
+    ASSERT_TRUE(r.transport->holding());
+    r.transport->max_write = 16 * 1024;  // one "record" per write, as TLS takes them
+    Bytes got;
+    for (int round = 0; round < 1000 && got.size() < unsent.size(); ++round) {
+        r.s->write_out();
+        // Whatever the socket did not take is held or unwritten, and the socket is watched for room.
+        if (r.s->pending_out()) {
+            EXPECT_TRUE(r.s->socket_interest() & EPOLLOUT);
+        }
+        Bytes b = r.peer_read();
+        got.insert(got.end(), b.begin(), b.end());
+    }
+    EXPECT_EQ(got, unsent);
+    EXPECT_EQ(r.s->pending_out(), 0u);
+    const DataCounters& c = r.s->counters();
+    EXPECT_EQ(c.socket_writes, 64u);  // every record written...
+    EXPECT_EQ(c.socket_sends, r.transport->flushes);
+    EXPECT_LE(c.socket_sends, 64u / 4);  // ...sent several at a time (a full socket cuts some batches)
+    EXPECT_FALSE(r.s->socket_interest() & EPOLLOUT);
+}
+
+// Held records not yet sent when the call leaves the worker stay in the transport, which sends
+// them before anything written later: the stream keeps its order across the hand-back.
+TEST(DataSession, HeldOutputStaysFirstAfterDetach) {
+    Rig r({true, false, 1500, 0, 0}, Bytes(4 << 20, 0x5a), true);
+    r.s->write_out();  // fills the socket; the rest is held or unwritten
+    ASSERT_GT(r.transport->unsent(), 0u);
+    const size_t held = r.transport->unsent();
+    auto h = r.s->detach();
+    EXPECT_FALSE(r.transport->holding());
+    EXPECT_EQ(h.transport->unsent(), held);
+    Bytes tail = {1, 2, 3};
+    h.unsent.insert(h.unsent.end(), tail.begin(), tail.end());  // the control plane writes on
+    Bytes got;
+    for (int round = 0; round < 10000 && (!h.unsent.empty() || h.transport->unsent()); ++round) {
+        while (!h.unsent.empty()) {
+            auto w = h.transport->write(h.unsent);  // sends what is held first
+            if (!w) break;
+            h.unsent.erase(h.unsent.begin(), h.unsent.begin() + ptrdiff_t(*w));
+        }
+        if (h.unsent.empty()) (void)h.transport->flush();  // nothing more to write: flush alone
+        Bytes b = r.peer_read();
+        got.insert(got.end(), b.begin(), b.end());
+    }
+    Bytes b = r.peer_read();
+    got.insert(got.end(), b.begin(), b.end());
+    Bytes expect(4 << 20, 0x5a);
+    expect.insert(expect.end(), tail.begin(), tail.end());
+    EXPECT_EQ(got.size(), expect.size());
+    EXPECT_EQ(got, expect);
 }
 
 TEST(DataSession, DetachHandsBackEverythingInStreamOrder) {
