@@ -1,6 +1,8 @@
 // Batched interface I/O through io_uring; see tun_ring.h.
 #include "dataplane/tun_ring.h"
 
+#include "controlplane/base/send_nowait.h"
+
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -13,13 +15,6 @@ namespace ksstp::dp {
 namespace {
 constexpr uint64_t kReadTag = uint64_t(1) << 63;  // user_data of a read: the tag | its slot
 constexpr uint64_t kSendTag = uint64_t(1) << 62;  // user_data of a socket send
-
-long plain_send(int fd, ByteView bytes) {
-    ssize_t r;
-    do r = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    while (r < 0 && errno == EINTR);
-    return r < 0 ? -long(errno) : long(r);
-}
 }  // namespace
 
 Result<std::unique_ptr<TunRing>, std::string> TunRing::create() {
@@ -114,7 +109,7 @@ long TunRing::send(int fd, ByteView bytes) {
     if (bytes.empty()) return 0;
     if (!send_op_) {
         submit();  // the interface's packets first, as through the ring
-        return plain_send(fd, bytes);
+        return send_nowait(fd, bytes);
     }
     if (writes_.size() + kReadSlots >= kDepth) submit();
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
@@ -122,7 +117,7 @@ long TunRing::send(int fd, ByteView bytes) {
     sqe->user_data = kSendTag;
     send_res_ = -ECANCELED;
     enter(1);
-    if (send_res_ == -ECANCELED) return plain_send(fd, bytes);  // the ring failed: not sent
+    if (send_res_ == -ECANCELED) return send_nowait(fd, bytes);  // the ring failed: not sent
     return send_res_;
 }
 

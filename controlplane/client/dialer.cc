@@ -508,8 +508,7 @@ void Dialer::flush() {
         out_off_ = 0;
     }
     sess_->take_output_into(out_);
-    while (tls_ && tls_->unsent())  // records a worker held (RecordBatch): they go first
-        if (auto f = tls_->flush(); !f || *f == 0) break;
+    if (tls_) tls_->flush_held();  // records a worker held (RecordBatch) go first
     while (out_off_ < out_.size()) {
         auto r = tls_->write(ByteView(out_).subspan(out_off_));
         if (r) {

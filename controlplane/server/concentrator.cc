@@ -515,8 +515,7 @@ void Concentrator::flush(Conn& c) {
     }
     c.sess->take_output_into(c.out);
     if (!c.tls_done) return;  // bytes wait for the handshake
-    while (c.tls->unsent())  // records a worker held (RecordBatch): they go first
-        if (auto f = c.tls->flush(); !f || *f == 0) break;
+    c.tls->flush_held();  // records a worker held (RecordBatch) go first
     while (c.out_off < c.out.size()) {
         auto r = c.tls->write(ByteView(c.out).subspan(c.out_off));
         if (r) {

@@ -1,8 +1,6 @@
 // TLS records held and sent together; see record_batch.h.
 #include "controlplane/tls/record_batch.h"
 
-#include <sys/socket.h>
-
 #include <cerrno>
 #include <cstring>
 
@@ -10,14 +8,6 @@ namespace ksstp::tls {
 
 namespace {
 constexpr size_t kCompactAt = 256 * 1024;  // a sent prefix this long is dropped before appending
-}
-
-long RecordBatch::plain_send(int fd, ByteView bytes) {
-    // MSG_NOSIGNAL: a peer that reset the connection is an error for this call, not a SIGPIPE.
-    ssize_t r;
-    do r = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    while (r < 0 && errno == EINTR);
-    return r < 0 ? -long(errno) : long(r);
 }
 
 BIO_METHOD* RecordBatch::method() {

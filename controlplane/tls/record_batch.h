@@ -19,6 +19,7 @@
 #include <functional>
 
 #include "controlplane/base/bytes.h"
+#include "controlplane/base/send_nowait.h"
 
 namespace ksstp::tls {
 
@@ -28,15 +29,13 @@ public:
 
     // What puts bytes on the socket: bytes sent, or -errno (-EAGAIN: the socket is full).
     using Sender = std::function<long(int fd, ByteView bytes)>;
-    static long plain_send(int fd, ByteView bytes);
 
     // Makes a batch `ssl`'s write BIO on socket `fd`, in place of its socket BIO (the read
     // BIO stays). The SSL owns it: the pointer is valid until SSL_free.
     static RecordBatch* install(SSL* ssl, int fd);
 
     void hold(bool on) { holding_ = on; }
-    bool holding() const { return holding_; }
-    void send_with(Sender s) { sender_ = s ? std::move(s) : Sender(plain_send); }
+    void send_with(Sender s) { sender_ = s ? std::move(s) : Sender(send_nowait); }
     size_t held() const { return buf_.size() - off_; }
     // One send of what is held: bytes sent (0 when nothing is held), or -errno.
     long flush();
@@ -47,7 +46,7 @@ public:
     uint64_t sends() const { return sends_; }  // system calls (or submissions) that sent bytes
 
 private:
-    explicit RecordBatch(int fd) : fd_(fd), sender_(plain_send) {}
+    explicit RecordBatch(int fd) : fd_(fd), sender_(send_nowait) {}
     static BIO_METHOD* method();
     static int write_ex(BIO* b, const char* data, size_t len, size_t* written);
     static long ctrl(BIO* b, int cmd, long num, void* ptr);

@@ -74,6 +74,12 @@ public:
     // One send of what is held: bytes sent (0: nothing held), WantWrite (socket full) or an
     // error (error() says which).
     Result<size_t, IoStatus> flush();
+    // flush() until nothing is held or the socket is full (the control plane after a hand-back:
+    // a worker's held records go before anything it writes).
+    void flush_held() {
+        while (unsent())
+            if (auto f = flush(); !f || *f == 0) break;
+    }
     uint64_t sends() const { return batch_ ? batch_->sends() : 0; }
     void shutdown();  // best-effort close_notify
     const std::string& error() const { return error_; }

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "controlplane/base/bytes.h"
+#include "controlplane/base/send_nowait.h"
 #include "dataplane/transport.h"
 #include "dataplane/tun_ring.h"
 
@@ -57,8 +58,7 @@ public:
     size_t unsent() const override { return held_.size(); }
     Result<size_t, dp::IoStatus> flush() override {
         if (held_.empty()) return size_t(0);
-        long n = ring_ ? ring_->send(fd_, held_) : long(::send(fd_, held_.data(), held_.size(), MSG_NOSIGNAL));
-        if (n < 0 && !ring_) n = -errno;
+        long n = ring_ ? ring_->send(fd_, held_) : send_nowait(fd_, held_);
         if (n > 0) {
             held_.erase(held_.begin(), held_.begin() + n);
             ++flushes;

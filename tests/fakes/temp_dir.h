@@ -13,7 +13,8 @@ namespace ksstp::test {
 class TempDir {
 public:
     explicit TempDir(const std::string& prefix = "ksstp-test") {
-        std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+        // mkdtemp(3) turns the template's last six characters, six 'X's, into a unique name.
+        std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-" + std::string(6, 'X'))).string();
         if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp " + tmpl + " failed");
         path_ = tmpl;
     }

@@ -1,0 +1,22 @@
+// send_nowait: one non-blocking send() on a stream socket, as the data plane's senders need it
+// (TLS records held by a RecordBatch, the worker ring's fallback): bytes sent or -errno
+// (-EAGAIN: the socket is full). MSG_NOSIGNAL: a peer that reset the connection is an error
+// for this call, not a SIGPIPE for the process.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "controlplane/base/bytes.h"
+
+namespace ksstp {
+
+inline long send_nowait(int fd, ByteView bytes) {
+    ssize_t r;
+    do r = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? -long(errno) : long(r);
+}
+
+}  // namespace ksstp
