@@ -3,6 +3,7 @@
 
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "controlplane/ppp/packet.h"
@@ -25,7 +26,7 @@ constexpr size_t kCompactAt = 256 * 1024;  // written prefix of the output dropp
 DataSession::DataSession(uint64_t id, std::unique_ptr<Transport> t, std::unique_ptr<PacketPath> path, int tun_fd,
                          LinkParams params, Bytes unsent)
     : id_(id), transport_(std::move(t)), path_(std::move(path)), tun_fd_(tun_fd), params_(params),
-      out_(std::move(unsent)), rbuf_(kReadChunk) {
+      out_(std::move(unsent)), rbuf_(std::max(kReadChunk, transport_->read_size())) {
     into_tunnel_ = [this](uint16_t proto, std::span<uint8_t> pkt) { return into_tunnel(proto, pkt); };
     batching_ = transport_->hold_output(true, nullptr);
 }
@@ -214,7 +215,7 @@ void DataSession::send(ByteView bytes) {
 void DataSession::use_ring(TunRing* ring) {
     ring_ = ring;
     if (path_) path_->use_ring(ring);
-    if (batching_) transport_->hold_output(true, ring);
+    transport_->hold_output(batching_, ring);  // a transport that does not batch may still send through it
 }
 
 void DataSession::deliver(uint16_t ppp_protocol, ByteView packet) {

@@ -27,11 +27,14 @@ public:
     // Input already taken off the socket that read() would return without waiting (TLS
     // read-ahead): readiness of the fd says nothing about it.
     virtual bool has_buffered() const { return false; }
+    // How much one read() can return, where that is more than one TLS record (0: a record).
+    virtual size_t read_size() const { return 0; }
 
     // Output batching (issue 5 item 4). While held, write() only encrypts: the records wait in
     // the transport until flush() puts them on the socket together, through `ring` when one is
     // given. Not held, write() sends as before (what is still held goes first). Returns whether
-    // this transport batches; one that does not sends in write() and has nothing to flush.
+    // this transport batches; one that does not sends in write() (through `ring` where it can)
+    // and has nothing to flush.
     virtual bool hold_output(bool /*on*/, TunRing* /*ring*/) { return false; }
     virtual size_t unsent() const { return 0; }  // held, not yet on the socket
     // One send of what is held: bytes sent (0: nothing held) or WantWrite (socket full).

@@ -14,7 +14,14 @@ namespace ksstp::dp {
 
 namespace {
 constexpr uint64_t kReadTag = uint64_t(1) << 63;  // user_data of a read: the tag | its slot
-constexpr uint64_t kSendTag = uint64_t(1) << 62;  // user_data of a socket send
+constexpr uint64_t kSocketTag = uint64_t(1) << 62;  // user_data of a socket send or recvmsg
+
+long recvmsg_nowait(int fd, msghdr* m) {
+    ssize_t r;
+    do r = ::recvmsg(fd, m, MSG_DONTWAIT);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? -long(errno) : long(r);
+}
 }  // namespace
 
 Result<std::unique_ptr<TunRing>, std::string> TunRing::create() {
@@ -29,6 +36,7 @@ Result<std::unique_ptr<TunRing>, std::string> TunRing::create() {
     const bool ok = probe && io_uring_opcode_supported(probe, IORING_OP_READ) &&
                     io_uring_opcode_supported(probe, IORING_OP_WRITE) && io_uring_opcode_supported(probe, IORING_OP_WRITEV);
     r->send_op_ = probe && io_uring_opcode_supported(probe, IORING_OP_SEND);
+    r->recvmsg_op_ = probe && io_uring_opcode_supported(probe, IORING_OP_RECVMSG);
     if (probe) io_uring_free_probe(probe);
     if (!ok) return fail(std::string("io_uring without READ/WRITE/WRITEV (kernel before 5.6)"));
     r->stage_ = std::make_unique<uint8_t[]>(kStageSize);
@@ -114,11 +122,27 @@ long TunRing::send(int fd, ByteView bytes) {
     if (writes_.size() + kReadSlots >= kDepth) submit();
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
     io_uring_prep_send(sqe, fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    sqe->user_data = kSendTag;
-    send_res_ = -ECANCELED;
+    const long r = socket_op(sqe);
+    return r == -ECANCELED ? send_nowait(fd, bytes) : r;  // the ring failed: not sent
+}
+
+long TunRing::recvmsg(int fd, msghdr* m) {
+    if (!recvmsg_op_) {
+        submit();
+        return recvmsg_nowait(fd, m);
+    }
+    if (writes_.size() + kReadSlots >= kDepth) submit();
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    io_uring_prep_recvmsg(sqe, fd, m, MSG_DONTWAIT);  // EAGAIN at once instead of waiting
+    const long r = socket_op(sqe);
+    return r == -ECANCELED ? recvmsg_nowait(fd, m) : r;
+}
+
+long TunRing::socket_op(io_uring_sqe* sqe) {
+    sqe->user_data = kSocketTag;
+    sock_res_ = -ECANCELED;
     enter(1);
-    if (send_res_ == -ECANCELED) return send_nowait(fd, bytes);  // the ring failed: not sent
-    return send_res_;
+    return sock_res_;
 }
 
 // Prepares the queued writes behind any reads already prepared, submits everything in one
@@ -161,8 +185,8 @@ void TunRing::enter(size_t others) {
                 read_res_[cqe->user_data & ~kReadTag] = cqe->res;
                 continue;
             }
-            if (cqe->user_data == kSendTag) {
-                send_res_ = cqe->res;
+            if (cqe->user_data == kSocketTag) {
+                sock_res_ = cqe->res;
                 continue;
             }
             if (cqe->user_data < nw) write_res_[cqe->user_data] = cqe->res;

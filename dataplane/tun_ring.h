@@ -19,6 +19,7 @@
 #pragma once
 
 #include <liburing.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <atomic>
@@ -61,6 +62,9 @@ public:
     // sent or -errno (-EAGAIN: the socket is full). MSG_DONTWAIT makes io_uring answer EAGAIN
     // instead of waiting for room, like RWF_NOWAIT for the interface.
     long send(int fd, ByteView bytes);
+    // One recvmsg on `fd` (a kTLS socket: plaintext and the record-type control message), the
+    // same way: bytes, 0 at EOF, or -errno (-EAGAIN: nothing to read).
+    long recvmsg(int fd, msghdr* m);
 
     size_t queued() const { return writes_.size(); }
     uint64_t submits() const { return submits_.load(std::memory_order_relaxed); }  // any thread
@@ -74,7 +78,8 @@ private:
         uint64_t packets, bytes;
         size_t len;
     };
-    void enter(size_t others);  // `others`: reads or a send prepared before the writes
+    void enter(size_t others);  // `others`: reads or a socket operation prepared before the writes
+    long socket_op(io_uring_sqe* sqe);  // submits a prepared send/recvmsg with the writes
     static void account(const Write& w, int res);
 
     io_uring ring_{};
@@ -85,8 +90,8 @@ private:
     std::unique_ptr<uint8_t[]> rbuf_;        // kReadSlots x kReadSize
     std::vector<std::span<uint8_t>> got_;    // read() results
     std::vector<int> read_res_, write_res_;
-    int send_res_ = 0;
-    bool send_op_ = false;  // the kernel has IORING_OP_SEND (5.6)
+    int sock_res_ = 0;
+    bool send_op_ = false, recvmsg_op_ = false;  // the kernel has IORING_OP_SEND / RECVMSG (5.6, 5.3)
     bool plain_ = false;  // the files refused RWF_NOWAIT: plain system calls
     std::atomic<uint64_t> submits_{0};
 };

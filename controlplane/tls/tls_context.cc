@@ -1,13 +1,13 @@
 // TLS contexts; see tls_context.h.
 #include "controlplane/tls/tls_context.h"
 
+#include "controlplane/tls/tls_session.h"
+#include "controlplane/tls/traffic_secrets.h"
+
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
-#include <mutex>
 
 namespace ksstp::tls {
 namespace {
@@ -35,18 +35,6 @@ void make_anonymous(SSL_CTX* ctx) {
         throw TlsConfigError("anonymous cipher suites refused: " + openssl_errors());
 }
 
-void keylog_to_file(const SSL*, const char* line) {
-    // SSLKEYLOGFILE (SPEC 4): NSS key-log format, one line per secret, appended.
-    static std::mutex mu;
-    const char* path = std::getenv("SSLKEYLOGFILE");
-    if (!path || !*path) return;
-    std::lock_guard<std::mutex> lock(mu);
-    if (FILE* f = std::fopen(path, "a")) {
-        std::fprintf(f, "%s\n", line);
-        std::fclose(f);
-    }
-}
-
 void apply_common(SSL_CTX* ctx, config::TlsVersion v, bool pfs) {
     SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
     // SSTP needs a byte stream; partial writes and moving buffers make non-blocking I/O simple.
@@ -58,7 +46,10 @@ void apply_common(SSL_CTX* ctx, config::TlsVersion v, bool pfs) {
     SSL_CTX_set_max_proto_version(ctx, max);
     if (SSL_CTX_set_cipher_list(ctx, pfs ? kPfsCiphers : kCiphers) != 1)
         throw TlsConfigError("cipher list refused: " + openssl_errors());
-    if (std::getenv("SSLKEYLOGFILE")) SSL_CTX_set_keylog_callback(ctx, keylog_to_file);
+    // The key log: SSLKEYLOGFILE, and where the kernel has TLS the TLS 1.3 secrets its key
+    // updates need (traffic_secrets.h). Probed once per process: the kernel does not change.
+    static const bool ktls = probe_ktls().available;
+    log_keys(ctx, ktls);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "controlplane/tls/tls_context.h"
+#include "controlplane/tls/traffic_secrets.h"
 
 #ifndef TCP_ULP
 #define TCP_ULP 31
@@ -134,8 +135,19 @@ Result<size_t, IoStatus> TlsSession::read(std::span<uint8_t> out) {
 Result<size_t, IoStatus> TlsSession::write(ByteView in) {
     size_t n = 0;
     int r = SSL_write_ex(ssl_.get(), in.data(), in.size(), &n);
+    write_blocked_ = r != 1;
     if (r == 1) return n;
     return fail(classify(r, "TLS write"));
+}
+
+std::optional<KtlsSocket> TlsSession::ktls_socket() const {
+    SSL* s = ssl_.get();
+    if (BIO_get_ktls_send(SSL_get_wbio(s)) != 1) return std::nullopt;
+    const bool tls13 = SSL_version(s) == TLS1_3_VERSION;
+    std::optional<KtlsSuite> suite;
+    if (const SSL_CIPHER* c = SSL_get_current_cipher(s); c && tls13) suite = ktls_suite(SSL_CIPHER_get_name(c));
+    return KtlsSocket(SSL_get_fd(s), BIO_get_ktls_recv(SSL_get_rbio(s)) == 1, tls13, suite, traffic_secrets(s),
+                      SSL_is_server(s) == 1);
 }
 
 bool TlsSession::hold_records(bool on, RecordBatch::Sender sender) {

@@ -16,6 +16,8 @@
 
 #include "controlplane/base/bytes.h"
 #include "controlplane/base/result.h"
+#include "controlplane/tls/io_status.h"
+#include "controlplane/tls/ktls_socket.h"
 #include "controlplane/tls/record_batch.h"
 
 namespace ksstp::tls {
@@ -24,8 +26,6 @@ struct SslFree {
     void operator()(SSL* s) const { SSL_free(s); }
 };
 using SslPtr = std::unique_ptr<SSL, SslFree>;
-
-enum class IoStatus : uint8_t { WantRead, WantWrite, Closed, Error };
 
 struct TlsInfo {
     std::string version;  // "TLSv1.3"
@@ -81,8 +81,15 @@ public:
             if (auto f = flush(); !f || *f == 0) break;
     }
     uint64_t sends() const { return batch_ ? batch_->sends() : 0; }
+    // The last write() stopped mid-record (WantWrite/WantRead): OpenSSL must be given the same
+    // bytes again before anything else goes to the socket.
+    bool write_blocked() const { return write_blocked_; }
+    // Plaintext I/O on the socket for a worker where the kernel took the record layer (kTLS TX;
+    // reads too where it took RX as well); nullopt where it did not.
+    std::optional<KtlsSocket> ktls_socket() const;
     void shutdown();  // best-effort close_notify
     const std::string& error() const { return error_; }
+    SSL* native() const { return ssl_.get(); }  // tests and diagnostics (SSL_key_update, ...)
 
 private:
     explicit TlsSession(SslPtr s) : ssl_(std::move(s)) {}
@@ -91,6 +98,7 @@ private:
     std::string allowed_versions() const;
     SslPtr ssl_;
     RecordBatch* batch_ = nullptr;  // owned by ssl_ (its write BIO) once installed
+    bool write_blocked_ = false;
     std::string error_;
 };
 
