@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/kdf.h>
 
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -94,6 +95,23 @@ void make_crypto_info(const KtlsSuite& s, ByteView secret, KernelCryptoInfo& out
     }
     OPENSSL_cleanse(key.data(), key.size());
     OPENSSL_cleanse(iv.data(), iv.size());
+}
+
+std::string install_next_key(int fd, int direction, const KtlsSuite& s, Bytes& secret) {
+    const char* which = direction == TLS_RX ? "TLS_RX" : "TLS_TX";
+    Bytes next = secret.empty() ? Bytes() : next_traffic_secret(s, secret);
+    KernelCryptoInfo info;
+    if (!next.empty()) make_crypto_info(s, next, info);
+    if (info.len == 0) return std::string("TLS 1.3 KeyUpdate: could not derive the next ") + which + " key";
+    if (::setsockopt(fd, SOL_TLS, direction, &info.u, info.len) != 0) {
+        const int e = errno;
+        OPENSSL_cleanse(next.data(), next.size());
+        return std::string("TLS 1.3 KeyUpdate: the kernel refused the next key (setsockopt ") + which + ": " +
+               std::strerror(e) + "; kernel TLS takes new keys from Linux 6.14)";
+    }
+    OPENSSL_cleanse(secret.data(), secret.size());
+    secret = std::move(next);
+    return {};
 }
 
 }  // namespace ksstp::tls

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "controlplane/base/bytes.h"
@@ -47,5 +48,10 @@ struct KernelCryptoInfo {
     ~KernelCryptoInfo();  // the key does not outlive its use
 };
 void make_crypto_info(const KtlsSuite& s, ByteView secret, KernelCryptoInfo& out);
+
+// Gives the kernel the key that follows `secret` for `direction` (TLS_TX or TLS_RX) of socket
+// `fd` and moves `secret` on to it. Empty when done, else why not (the secret stays): a kernel
+// before 6.14 takes one key per direction only.
+std::string install_next_key(int fd, int direction, const KtlsSuite& s, Bytes& secret);
 
 }  // namespace ksstp::tls

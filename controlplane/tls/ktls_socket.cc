@@ -2,17 +2,12 @@
 #include "controlplane/tls/ktls_socket.h"
 
 #include <linux/tls.h>
-#include <openssl/crypto.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "controlplane/base/send_nowait.h"
 #include "controlplane/tls/ktls_record.h"
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
 
 namespace ksstp::tls {
 
@@ -95,25 +90,11 @@ bool KtlsSocket::update_rx(bool requested) {
     return true;
 }
 
-// Gives the kernel the key that follows `secret` in `direction` and keeps the new secret.
 bool KtlsSocket::set_key(int direction, Bytes& secret) {
-    const char* which = direction == TLS_RX ? "TLS_RX" : "TLS_TX";
-    Bytes next = secret.empty() ? Bytes() : next_traffic_secret(*suite_, secret);
-    KernelCryptoInfo info;
-    if (!next.empty()) make_crypto_info(*suite_, next, info);
-    if (info.len == 0) {
-        error_ = std::string("TLS 1.3 KeyUpdate: could not derive the next ") + which + " key";
-        return false;
-    }
-    if (::setsockopt(fd_, SOL_TLS, direction, &info.u, info.len) != 0) {
-        error_ = std::string("TLS 1.3 KeyUpdate: the kernel refused the next key (setsockopt ") + which + ": " +
-                 std::strerror(errno) + "; kernel TLS takes new keys from Linux 6.14)";
-        OPENSSL_cleanse(next.data(), next.size());
-        return false;
-    }
-    OPENSSL_cleanse(secret.data(), secret.size());
-    secret = std::move(next);
-    return true;
+    std::string why = install_next_key(fd_, direction, *suite_, secret);
+    if (why.empty()) return true;
+    error_ = std::move(why);
+    return false;
 }
 
 Result<size_t, IoStatus> KtlsSocket::flush() {

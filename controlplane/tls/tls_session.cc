@@ -2,6 +2,7 @@
 #include "controlplane/tls/tls_session.h"
 
 #include <arpa/inet.h>
+#include <linux/tls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -128,11 +129,47 @@ TlsInfo TlsSession::info() const {
 Result<size_t, IoStatus> TlsSession::read(std::span<uint8_t> out) {
     size_t n = 0;
     int r = SSL_read_ex(ssl_.get(), out.data(), out.size(), &n);
-    if (r == 1) return n;
-    return fail(classify(r, "TLS read"));
+    if (r != 1) {
+        IoStatus st = classify(r, "TLS read");
+        // A KeyUpdate alone in its record reads as nothing (WANT_READ): answered here too.
+        if (st == IoStatus::WantRead && key_update_pending())
+            if (auto k = finish_key_update(); !k && k.error() == IoStatus::Error) return fail(IoStatus::Error);
+        return fail(st);
+    }
+    if (key_update_pending())
+        if (auto k = finish_key_update(); !k && k.error() == IoStatus::Error) return fail(IoStatus::Error);
+    return n;
+}
+
+bool TlsSession::key_update_pending() const {
+    SSL* s = ssl_.get();
+    return SSL_get_key_update_type(s) != SSL_KEY_UPDATE_NONE && SSL_version(s) == TLS1_3_VERSION &&
+           BIO_get_ktls_send(SSL_get_wbio(s)) == 1;
+}
+
+Result<void, IoStatus> TlsSession::finish_key_update() {
+    if (!key_update_pending()) return {};
+    SSL* s = ssl_.get();
+    if (write_blocked_) return fail(IoStatus::WantWrite);  // a record in flight goes first
+    // OpenSSL marked the update as due but sends it only with the next write: start it now.
+    if (!SSL_in_init(s) && SSL_key_update(s, SSL_get_key_update_type(s)) != 1) {
+        ERR_clear_error();
+        return fail(IoStatus::WantWrite);
+    }
+    int r = SSL_do_handshake(s);
+    if (r != 1) return fail(classify(r, "TLS KeyUpdate"));
+    TrafficSecrets* sec = traffic_secrets(s);
+    const SSL_CIPHER* c = SSL_get_current_cipher(s);
+    std::optional<KtlsSuite> suite = c ? ktls_suite(SSL_CIPHER_get_name(c)) : std::nullopt;
+    std::string why = "TLS 1.3 KeyUpdate: the traffic secret for the kernel's next key is not known";
+    if (sec && suite) why = install_next_key(SSL_get_fd(s), TLS_TX, *suite, SSL_is_server(s) ? sec->server : sec->client);
+    if (why.empty()) return {};
+    if (error_.empty()) error_ = why;
+    return fail(IoStatus::Error);
 }
 
 Result<size_t, IoStatus> TlsSession::write(ByteView in) {
+    if (auto k = finish_key_update(); !k) return fail(k.error());
     size_t n = 0;
     int r = SSL_write_ex(ssl_.get(), in.data(), in.size(), &n);
     write_blocked_ = r != 1;

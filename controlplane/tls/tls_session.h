@@ -51,6 +51,14 @@ public:
 
     Result<size_t, IoStatus> read(std::span<uint8_t> out);
     Result<size_t, IoStatus> write(ByteView in);
+    // OpenSSL 3.0 gives the kernel TLS 1.3 TX but never a later key: after a KeyUpdate it goes
+    // on passing plaintext to a kernel that still encrypts with the old key, and the peer
+    // refuses every record after it. So when the peer asks for our update (RFC 8446 4.6.3),
+    // read() sends it at once (OpenSSL makes the record, the kernel encrypts it with the old
+    // key) and then gives the kernel the next key itself (ktls_key.h). Until that is done
+    // nothing else may be written: write() does it first, a worker's direct write too.
+    bool key_update_pending() const;
+    Result<void, IoStatus> finish_key_update();
     // Bytes OpenSSL has decrypted but not yet returned (read again before waiting).
     bool pending() const { return SSL_pending(ssl_.get()) > 0; }
     // Records read from the socket but not yet decrypted (read-ahead) or not yet returned.

@@ -30,7 +30,9 @@ public:
         return fail(map(r.error()));
     }
     Result<size_t, dp::IoStatus> write(ByteView in) override {
-        // A record OpenSSL began (a write that found the socket full) is finished by OpenSSL.
+        // A record OpenSSL began (a write that found the socket full) is finished by OpenSSL,
+        // and so is a KeyUpdate it owes the peer (it goes before any data).
+        if (auto k = s_.finish_key_update(); !k) return fail(map(k.error()));
         auto r = ktls_ && !s_.write_blocked() ? ktls_->write(in) : s_.write(in);
         if (r) return *r;
         return fail(map(r.error()));
@@ -59,9 +61,13 @@ public:
         return s_.hold_records(on, std::move(via));
     }
     size_t unsent() const override {
-        return s_.unsent() + (ktls_ ? ktls_->unsent() : 0);
+        return s_.unsent() + (ktls_ ? ktls_->unsent() : 0) + (s_.key_update_pending() ? kKeyUpdateMessageLen : 0);
     }
     Result<size_t, dp::IoStatus> flush() override {
+        if (s_.key_update_pending()) {
+            if (auto k = s_.finish_key_update(); !k) return fail(map(k.error()));
+            return kKeyUpdateMessageLen;
+        }
         auto r = ktls_ && ktls_->key_update_pending() ? ktls_->flush() : s_.flush();
         if (r) return *r;
         return fail(map(r.error()));

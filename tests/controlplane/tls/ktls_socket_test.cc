@@ -17,10 +17,6 @@
 #include "dataplane/tun_ring.h"
 #include "tests/fakes/tls_pair.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-
 namespace ksstp::tls {
 namespace {
 
