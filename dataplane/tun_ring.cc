@@ -15,13 +15,6 @@ namespace ksstp::dp {
 namespace {
 constexpr uint64_t kReadTag = uint64_t(1) << 63;  // user_data of a read: the tag | its slot
 constexpr uint64_t kSocketTag = uint64_t(1) << 62;  // user_data of a socket send or recvmsg
-
-long recvmsg_nowait(int fd, msghdr* m) {
-    ssize_t r;
-    do r = ::recvmsg(fd, m, MSG_DONTWAIT);
-    while (r < 0 && errno == EINTR);
-    return r < 0 ? -long(errno) : long(r);
-}
 }  // namespace
 
 Result<std::unique_ptr<TunRing>, std::string> TunRing::create() {

@@ -15,13 +15,6 @@ namespace {
 // Non-data records handled in one read() before it lets the worker serve others: a peer that
 // sends nothing but tickets or warnings cannot hold the worker.
 constexpr int kRecordsPerRead = 16;
-
-long recvmsg_nowait(int fd, msghdr* m) {
-    ssize_t r;
-    do r = ::recvmsg(fd, m, MSG_DONTWAIT);
-    while (r < 0 && errno == EINTR);
-    return r < 0 ? -long(errno) : long(r);
-}
 }  // namespace
 
 IoStatus KtlsSocket::failed(long err, bool reading) {

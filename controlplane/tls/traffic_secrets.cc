@@ -10,13 +10,6 @@
 namespace ksstp::tls {
 
 namespace {
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 void free_secrets(void*, void* p, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<TrafficSecrets*>(p); }
 
 int ex_index() {
@@ -68,14 +61,10 @@ bool take_key_log_line(std::string_view line, TrafficSecrets& s) {
     const size_t sp = line.rfind(' ');
     std::string_view hex = line.substr(sp + 1);
     if (hex.empty() || hex.size() % 2 || hex.size() > 2 * EVP_MAX_MD_SIZE) return false;
-    Bytes secret(hex.size() / 2);
-    for (size_t i = 0; i < secret.size(); ++i) {
-        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            OPENSSL_cleanse(secret.data(), secret.size());
-            return false;
-        }
-        secret[i] = uint8_t(hi << 4 | lo);
+    Bytes secret;
+    if (!from_hex(hex, secret)) {
+        OPENSSL_cleanse(secret.data(), secret.size());
+        return false;
     }
     OPENSSL_cleanse(into->data(), into->size());
     *into = std::move(secret);

@@ -72,6 +72,13 @@ inline Outcome run(TlsSession& s, TlsSession& c) {
     return o;
 }
 
+// Test data that is not all one byte: a stream cut, dropped or reordered shows.
+inline Bytes pattern(size_t n, uint8_t seed) {
+    Bytes b(n);
+    for (size_t i = 0; i < n; ++i) b[i] = uint8_t(seed + i * 13 + i / 1000);
+    return b;
+}
+
 // A TCP connection over loopback (kTLS needs a real TCP socket), non-blocking both ends.
 struct TcpPair {
     int c = -1, s = -1;

@@ -181,3 +181,18 @@ import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
 s.sendall(open(sys.argv[3], 'rb').read()); s.close()" "$2" "$3" "$4"
 }
+
+# e2e_file_both_ways LABEL CLIENT_TUNNEL_ADDRESS: $E2E_DIR/blob through the tunnel to the server
+# (198.19.0.1) and back to the client, each end checking the SHA-256 it received.
+e2e_file_both_ways() {
+    local want
+    want=$(sha256sum < "$E2E_DIR/blob" | cut -d' ' -f1)
+    rm -f "$E2E_DIR/got-up" "$E2E_DIR/got-down"
+    e2e_receive_sha256 "$E2E-s" 198.19.0.1 5301 "$E2E_DIR/got-up"
+    e2e_send_file "$E2E-c" 198.19.0.1 5301 "$E2E_DIR/blob" || e2e_fail "$1: file send client -> server failed"
+    e2e_receive_sha256 "$E2E-c" "$2" 5302 "$E2E_DIR/got-down"
+    e2e_send_file "$E2E-s" "$2" 5302 "$E2E_DIR/blob" || e2e_fail "$1: file send server -> client failed"
+    e2e_wait 20 "[ -s '$E2E_DIR/got-up' ] && [ -s '$E2E_DIR/got-down' ]" || e2e_fail "$1: file not received"
+    [ "$(cat "$E2E_DIR/got-up")" = "$want" ] || e2e_fail "$1: file checksum differs across the tunnel (client -> server)"
+    [ "$(cat "$E2E_DIR/got-down")" = "$want" ] || e2e_fail "$1: file checksum differs across the tunnel (server -> client)"
+}

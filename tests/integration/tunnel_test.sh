@@ -54,18 +54,7 @@ if command -v iperf3 >/dev/null; then
     echo "download: $(grep receiver "$E2E_DIR/iperf-down.txt" | awk '{print $7, $8}')"
 fi
 head -c 4000000 /dev/urandom > "$E2E_DIR/blob"
-want=$(sha256sum < "$E2E_DIR/blob" | cut -d' ' -f1)
-file_both_ways() {  # $1: what is being tested, for the messages
-    rm -f "$E2E_DIR/got-up" "$E2E_DIR/got-down"
-    e2e_receive_sha256 "$E2E-s" 198.19.0.1 5301 "$E2E_DIR/got-up"
-    e2e_send_file "$E2E-c" 198.19.0.1 5301 "$E2E_DIR/blob" || e2e_fail "$1: file send client -> server failed"
-    e2e_receive_sha256 "$E2E-c" "$caddr" 5302 "$E2E_DIR/got-down"
-    e2e_send_file "$E2E-s" "$caddr" 5302 "$E2E_DIR/blob" || e2e_fail "$1: file send server -> client failed"
-    e2e_wait 10 "[ -s '$E2E_DIR/got-up' ] && [ -s '$E2E_DIR/got-down' ]" || e2e_fail "$1: file not received"
-    [ "$(cat "$E2E_DIR/got-up")" = "$want" ] || e2e_fail "$1: file checksum differs across the tunnel (client -> server)"
-    [ "$(cat "$E2E_DIR/got-down")" = "$want" ] || e2e_fail "$1: file checksum differs across the tunnel (server -> client)"
-}
-file_both_ways "TUN offloads"
+e2e_file_both_ways "TUN offloads" "$caddr"
 # The fast path was the one used (issue 5 item 2): both ends say so, and the server's counters
 # show super-packets read and cut (GSO) and tunnel packets merged (GRO).
 grep -q "\[dp\] interface sstp-alice offloads vnet-hdr csum tso" "$E2E_DIR/server.log" || e2e_fail "server: no TUN offloads"
@@ -118,7 +107,7 @@ e2e_start_client client --config "$E2E_DIR/plain.toml" --user alice --password C
 e2e_wait 10 "grep -q 'connected:' '$E2E_DIR/client.log'" || e2e_fail "plain: tunnel did not come up"
 grep -q "interface sstp-out1 offloads off, gro off" "$E2E_DIR/client.log" || e2e_fail "client: offloads not off"
 caddr=$(ip -n "$E2E-c" -4 addr show dev sstp-out1 | sed -n 's/.*inet \([0-9.]*\) .*/\1/p')
-file_both_ways "client offloads off"
+e2e_file_both_ways "client offloads off" "$caddr"
 
 e2e_log "ip link del of the server's session interface"
 sif=$(ip -n "$E2E-s" -br link | awk '/^sstp-/{print $1}' | head -1)
@@ -137,7 +126,7 @@ e2e_start_server
 e2e_wait 15 "[ \$(e2e_count 'connected:' '$E2E_DIR/client.log') -ge 3 ]" || e2e_fail "client did not reconnect to the restarted server"
 grep -q "no data-plane workers (\[dataplane\] workers = 0)" "$E2E_DIR/server.log" || e2e_fail "server: workers = 0 not taken"
 caddr=$(ip -n "$E2E-c" -4 addr show dev sstp-out1 | sed -n 's/.*inet \([0-9.]*\) .*/\1/p')
-file_both_ways "server without workers"
+e2e_file_both_ways "server without workers" "$caddr"
 
 e2e_log "keepalive: a frozen client is dropped"
 kill -STOP "$E2E_CLIENT_PID"

@@ -20,11 +20,7 @@
 namespace ksstp::tls {
 namespace {
 
-Bytes pattern(size_t n, uint8_t seed) {
-    Bytes b(n);
-    for (size_t i = 0; i < n; ++i) b[i] = uint8_t(seed + i * 7 + i / 999);
-    return b;
-}
+using test::pattern;
 
 Bytes read_plain(int fd, size_t want) {
     Bytes got, buf(65536);

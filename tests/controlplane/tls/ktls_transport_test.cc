@@ -23,11 +23,7 @@
 namespace ksstp::tls {
 namespace {
 
-Bytes pattern(size_t n, uint8_t seed) {
-    Bytes b(n);
-    for (size_t i = 0; i < n; ++i) b[i] = uint8_t(seed + i * 11 + i / 777);
-    return b;
-}
+using test::pattern;
 
 struct KtlsTransportTest : ::testing::TestWithParam<config::TlsVersion> {
     test::TestPki pki;

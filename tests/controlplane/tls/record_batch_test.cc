@@ -18,11 +18,7 @@
 namespace ksstp::tls {
 namespace {
 
-Bytes pattern(size_t n, uint8_t seed) {
-    Bytes b(n);
-    for (size_t i = 0; i < n; ++i) b[i] = uint8_t(seed + i * 13 + i / 1000);
-    return b;
-}
+using test::pattern;
 
 struct RecordBatchTest : ::testing::Test {
     test::TestPki pki;
