@@ -59,6 +59,7 @@ Dialer::Dialer(config::ClientConfig cfg, io::EventLoop& loop, config::DataplaneC
     o.version = cfg_.tls_version;
     o.pfs = cfg_.pfs;
     o.anonymous = !cfg_.verify_server_certificate;  // reach certificate = "none" servers too
+    o.ktls = dataplane_.ktls;
     tls::ContextInfo info;
     ctx_ = tls::make_client_context(o, info);
     auto sk = nl::NlSock::open();

@@ -124,6 +124,9 @@ struct DataplaneConfig {
     // The workers move the interfaces' packets through an io_uring each (a batch of reads or
     // writes per system call); false: one system call per packet (A/B runs).
     bool io_uring = true;
+    // OpenSSL may give the kernel the TLS record layer (kTLS) where the kernel has TLS; false:
+    // TLS stays in userspace (A/B runs, or a kernel whose TLS misbehaves).
+    bool ktls = true;
     bool any() const { return checksum_offload || tso || uso || gro; }
 };
 

@@ -464,7 +464,7 @@ Config read(const toml::table& root, const std::string& origin) {
     }
     if (const toml::node* m = root.get("dataplane")) {
         const toml::table& t = r.table_of(*m, "[dataplane]");
-        r.check_keys(t, "[dataplane]", {"checksum-offload", "tso", "uso", "gro", "workers", "io-uring"});
+        r.check_keys(t, "[dataplane]", {"checksum-offload", "tso", "uso", "gro", "workers", "io-uring", "ktls"});
         DataplaneConfig& d = c.dataplane;
         d.checksum_offload = r.get_bool(t, "[dataplane]", "checksum-offload", true);
         d.tso = r.get_bool(t, "[dataplane]", "tso", true);
@@ -472,6 +472,7 @@ Config read(const toml::table& root, const std::string& origin) {
         d.gro = r.get_bool(t, "[dataplane]", "gro", true);
         d.workers = unsigned(r.get_int(t, "[dataplane]", "workers", 0, 256, DataplaneConfig::default_workers()));
         d.io_uring = r.get_bool(t, "[dataplane]", "io-uring", true);
+        d.ktls = r.get_bool(t, "[dataplane]", "ktls", true);
         // The kernel hands a TUN super-packets only with their checksums left open (TUN_F_CSUM).
         for (auto [on, key] : {std::pair{d.tso, "tso"}, std::pair{d.uso, "uso"}})
             if (on && !d.checksum_offload)

@@ -44,6 +44,7 @@ Concentrator::Concentrator(config::Config cfg, std::string config_path, io::Even
     : cfg_(std::move(cfg)), loop_(loop), creds_(cfg_), plan_(cfg_), config_path_(std::move(config_path)) {
     const config::ServerConfig& s = *cfg_.server;
     tls::ServerTlsOptions o{s.certificate, s.private_key, s.ca_certificate, s.verify_client_certificate, s.tls_version, s.pfs};
+    o.ktls = cfg_.dataplane.ktls;
     tls::ContextInfo info;
     tls_ctx_ = tls::make_server_context(o, info);
     for (const auto& w : info.warnings) spdlog::warn("tls: {}", w);
@@ -58,7 +59,9 @@ Concentrator::Concentrator(config::Config cfg, std::string config_path, io::Even
     links_.emplace(std::move(*mon));
     loop_.watch(links_->fd(), EPOLLIN, [this](uint32_t) { on_link_events(); });
     auto k = tls::probe_ktls();
-    spdlog::info("tls: kernel TLS {}", k.available ? "available" : "not available: " + k.reason);
+    spdlog::info("tls: kernel TLS {}", !k.available      ? "not available: " + k.reason
+                                       : cfg_.dataplane.ktls ? std::string("available")
+                                                             : std::string("available, not used ([dataplane] ktls = false)"));
     for (const auto& a : s.listen) listen_on(a);
     loop_.set_deadline_source([this] { return next_deadline(); });
     loop_.set_tick([this](Instant now) { tick(now); });

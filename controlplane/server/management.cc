@@ -404,6 +404,7 @@ std::string Concentrator::reload() {
     }
     const config::ServerConfig& s = *next.server;
     tls::ServerTlsOptions o{s.certificate, s.private_key, s.ca_certificate, s.verify_client_certificate, s.tls_version, s.pfs};
+    o.ktls = next.dataplane.ktls;
     tls::ContextInfo info;
     tls::SslCtxPtr ctx;
     try {

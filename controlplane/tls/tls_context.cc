@@ -35,8 +35,9 @@ void make_anonymous(SSL_CTX* ctx) {
         throw TlsConfigError("anonymous cipher suites refused: " + openssl_errors());
 }
 
-void apply_common(SSL_CTX* ctx, config::TlsVersion v, bool pfs) {
-    SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+void apply_common(SSL_CTX* ctx, config::TlsVersion v, bool pfs, bool ktls) {
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    if (ktls) SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
     // SSTP needs a byte stream; partial writes and moving buffers make non-blocking I/O simple.
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     int min = TLS1_2_VERSION, max = TLS1_3_VERSION;
@@ -48,8 +49,8 @@ void apply_common(SSL_CTX* ctx, config::TlsVersion v, bool pfs) {
         throw TlsConfigError("cipher list refused: " + openssl_errors());
     // The key log: SSLKEYLOGFILE, and where the kernel has TLS the TLS 1.3 secrets its key
     // updates need (traffic_secrets.h). Probed once per process: the kernel does not change.
-    static const bool ktls = probe_ktls().available;
-    log_keys(ctx, ktls);
+    static const bool kernel_tls = probe_ktls().available;
+    log_keys(ctx, ktls && kernel_tls);
 }
 
 }  // namespace
@@ -83,7 +84,7 @@ std::string verify_error_text(long r) {
 SslCtxPtr make_server_context(const ServerTlsOptions& o, ContextInfo& info) {
     SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
     if (!ctx) throw TlsConfigError("SSL_CTX_new: " + openssl_errors());
-    apply_common(ctx.get(), o.version, o.pfs);
+    apply_common(ctx.get(), o.version, o.pfs, o.ktls);
     if (o.certificate == "none") {
         if (o.version == config::TlsVersion::Only13)
             throw TlsConfigError("certificate = \"none\" needs TLS 1.2 (anonymous key exchange), but tls-version = only-1.3");
@@ -135,7 +136,7 @@ SslCtxPtr make_server_context(const ServerTlsOptions& o, ContextInfo& info) {
 SslCtxPtr make_client_context(const ClientTlsOptions& o, ContextInfo&) {
     SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
     if (!ctx) throw TlsConfigError("SSL_CTX_new: " + openssl_errors());
-    apply_common(ctx.get(), o.version, o.pfs);
+    apply_common(ctx.get(), o.version, o.pfs, o.ktls);
     if (o.anonymous && !o.verify_server_certificate) {
         // Also offer the anonymous suites (after the normal ones), for certificate = "none"
         // servers; the client does not verify anyway, so security level 0 costs nothing here.

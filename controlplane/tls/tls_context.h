@@ -5,8 +5,8 @@
 //
 // Cipher policy: OpenSSL's defaults (ECDHE + AES-GCM/ChaCha20 first) plus the AES256-SHA class
 // that MikroTik clients offer by default (reference/interop.md E2); `pfs` keeps only (EC)DHE
-// key exchange. SSL_OP_ENABLE_KTLS is always set; whether the kernel took the record layer is
-// known per session after the handshake (tls_session.h).
+// key exchange. SSL_OP_ENABLE_KTLS is set unless [dataplane] ktls = false; whether the kernel
+// took the record layer is known per session after the handshake (tls_session.h).
 #pragma once
 
 #include <openssl/ssl.h>
@@ -37,6 +37,7 @@ struct ServerTlsOptions {
     bool verify_client_certificate = false;
     config::TlsVersion version = config::TlsVersion::Any;
     bool pfs = false;
+    bool ktls = true;  // [dataplane] ktls: ask OpenSSL for kTLS (SSL_OP_ENABLE_KTLS)
 };
 
 struct ClientTlsOptions {
@@ -49,6 +50,7 @@ struct ClientTlsOptions {
     // Also accept anonymous TLS from a certificate = "none" server (MikroTik). Only honoured with
     // verify-server-certificate off: a verifying client never talks to an anonymous server.
     bool anonymous = false;
+    bool ktls = true;  // [dataplane] ktls
 };
 
 // Warnings found while loading (e.g. a short RSA key), for the caller to log once.

@@ -136,6 +136,7 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"dataplane_not_bool", "[dataplane]\ngro = \"off\"\n", 2, "[dataplane] gro", "expected true or false"},
         Bad{"dataplane_workers_range", "[dataplane]\nworkers = 300\n", 2, "[dataplane] workers", "expected an integer 0..256, got 300"},
         Bad{"dataplane_io_uring_type", "[dataplane]\nio-uring = 1\n", 2, "[dataplane] io-uring", "expected true or false"},
+        Bad{"dataplane_ktls_type", "[dataplane]\nktls = \"no\"\n", 2, "[dataplane] ktls", "expected true or false"},
         Bad{"dataplane_workers_type", "[dataplane]\nworkers = \"auto\"\n", 2, "[dataplane] workers", "expected an integer 0..256"},
         Bad{"wrong_type", "[sstp-server]\ncertificate = \"none\"\nport = \"x\"\n", 3, "[sstp-server] port", "expected an integer 1..65535"},
         Bad{"out_of_range", "[sstp-server]\ncertificate = \"none\"\nmax-mtu = 9000\n", 3, "[sstp-server] max-mtu", "576..4087"},
@@ -184,6 +185,8 @@ TEST(ConfigLoader, DataplaneWorkersDefaultToTheCpusAndZeroTurnsThemOff) {
     EXPECT_EQ(load_string("[dataplane]\nworkers = 8\n", "<test>").dataplane.workers, 8u);
     EXPECT_TRUE(load_string("[sstp-server]\ncertificate = \"none\"\n", "<test>").dataplane.io_uring);
     EXPECT_FALSE(load_string("[dataplane]\nio-uring = false\n", "<test>").dataplane.io_uring);
+    EXPECT_TRUE(load_string("[sstp-server]\ncertificate = \"none\"\n", "<test>").dataplane.ktls);
+    EXPECT_FALSE(load_string("[dataplane]\nktls = false\n", "<test>").dataplane.ktls);
 }
 
 TEST(ConfigLoader, DataplaneOffloadsDefaultOnAndSwitchOff) {

@@ -224,6 +224,32 @@ TEST_P(KtlsTransportTest, KeyUpdateComesAsAControlMessageAndTheKernelGetsTheNext
     std::cout << "this kernel took the next keys\n";
 }
 
+// [dataplane] ktls = false: where the kernel has TLS, OpenSSL keeps the record layer (and no
+// traffic secrets are kept for key updates).
+TEST(KtlsConfig, OffKeepsTlsInUserspace) {
+    KtlsSupport k = probe_ktls();
+    if (!k.available) GTEST_SKIP() << k.reason;
+    test::TestPki pki;
+    auto leaf = pki.issue("server", {});
+    ServerTlsOptions so;
+    so.certificate = leaf.chain_pem;
+    so.private_key = leaf.key_pem;
+    so.ktls = false;
+    ClientTlsOptions co;
+    co.ca_certificate = pki.ca_pem();
+    co.ktls = false;
+    ContextInfo si, ci;
+    SslCtxPtr sctx = make_server_context(so, si), cctx = make_client_context(co, ci);
+    test::TcpPair p;
+    TlsSession ss = TlsSession::server(sctx.get(), p.s);
+    TlsSession cs = TlsSession::client(cctx.get(), p.c, "vpn.example.net", true);
+    test::Outcome o = test::run(ss, cs);
+    ASSERT_TRUE(o.server_ok && o.client_ok) << o.server_error << " / " << o.client_error;
+    EXPECT_FALSE(o.server_info.ktls_tx || o.server_info.ktls_rx || o.client_info.ktls_tx || o.client_info.ktls_rx);
+    EXPECT_FALSE(ss.ktls_socket());
+    EXPECT_EQ(traffic_secrets(ss.native()), nullptr);
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, KtlsTransportTest,
                          ::testing::Values(config::TlsVersion::Only12, config::TlsVersion::Only13),
                          [](const auto& i) { return i.param == config::TlsVersion::Only12 ? "Tls12" : "Tls13"; });
