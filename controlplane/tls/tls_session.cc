@@ -128,17 +128,15 @@ TlsInfo TlsSession::info() const {
 
 Result<size_t, IoStatus> TlsSession::read(std::span<uint8_t> out) {
     size_t n = 0;
-    int r = SSL_read_ex(ssl_.get(), out.data(), out.size(), &n);
-    if (r != 1) {
-        IoStatus st = classify(r, "TLS read");
-        // A KeyUpdate alone in its record reads as nothing (WANT_READ): answered here too.
-        if (st == IoStatus::WantRead && key_update_pending())
-            if (auto k = finish_key_update(); !k && k.error() == IoStatus::Error) return fail(IoStatus::Error);
-        return fail(st);
-    }
-    if (key_update_pending())
+    const int r = SSL_read_ex(ssl_.get(), out.data(), out.size(), &n);
+    IoStatus st = IoStatus::WantRead;  // what to report when nothing was read
+    if (r != 1) st = classify(r, "TLS read");
+    // A KeyUpdate the peer asked for is answered as soon as OpenSSL has read it (alone in its
+    // record it reads as nothing: WANT_READ).
+    if ((r == 1 || st == IoStatus::WantRead) && key_update_pending())
         if (auto k = finish_key_update(); !k && k.error() == IoStatus::Error) return fail(IoStatus::Error);
-    return n;
+    if (r == 1) return n;
+    return fail(st);
 }
 
 bool TlsSession::key_update_pending() const {

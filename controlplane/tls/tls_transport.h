@@ -30,10 +30,15 @@ public:
         return fail(map(r.error()));
     }
     Result<size_t, dp::IoStatus> write(ByteView in) override {
-        // A record OpenSSL began (a write that found the socket full) is finished by OpenSSL,
-        // and so is a KeyUpdate it owes the peer (it goes before any data).
+        // A record OpenSSL began (a write that found the socket full) is finished by OpenSSL;
+        // a KeyUpdate it owes the peer goes before any data (TlsSession::write does it too).
+        if (!ktls_ || s_.write_blocked()) {
+            auto w = s_.write(in);
+            if (w) return *w;
+            return fail(map(w.error()));
+        }
         if (auto k = s_.finish_key_update(); !k) return fail(map(k.error()));
-        auto r = ktls_ && !s_.write_blocked() ? ktls_->write(in) : s_.write(in);
+        auto r = ktls_->write(in);
         if (r) return *r;
         return fail(map(r.error()));
     }

@@ -56,6 +56,18 @@ struct ScriptedRecords {
     }
 };
 
+// One read that must fail with `want`; returns the socket's reason.
+std::string read_fails(KtlsSocket& k, IoStatus want) {
+    uint8_t buf[100];
+    auto r = k.read(buf);
+    if (r) {
+        ADD_FAILURE() << "read " << *r << " bytes";
+        return {};
+    }
+    EXPECT_EQ(r.error(), want);
+    return k.error();
+}
+
 struct KtlsSocketTest : ::testing::Test {
     test::TcpPair p;
     std::shared_ptr<ScriptedRecords> script = std::make_shared<ScriptedRecords>();
@@ -160,39 +172,24 @@ TEST_F(KtlsSocketTest, CloseNotifyClosesAndAFatalAlertFailsWithItsName) {
     {
         KtlsSocket k = scripted(true, false);
         script->recs.push_back({21, Bytes{1, 0}});
-        uint8_t buf[100];
-        auto r = k.read(buf);
-        ASSERT_FALSE(r);
-        EXPECT_EQ(r.error(), IoStatus::Closed);
-        EXPECT_EQ(k.error(), "peer closed TLS (close_notify)");
+        EXPECT_EQ(read_fails(k, IoStatus::Closed), "peer closed TLS (close_notify)");
     }
     KtlsSocket k = scripted(false, false);
     script->recs.push_back({21, Bytes{2, 51}});
-    uint8_t buf[100];
-    auto r = k.read(buf);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error(), IoStatus::Error);
-    EXPECT_EQ(k.error(), "peer sent TLS alert decrypt_error (51)");
+    EXPECT_EQ(read_fails(k, IoStatus::Error), "peer sent TLS alert decrypt_error (51)");
 }
 
 TEST_F(KtlsSocketTest, ANonDataFloodLetsTheWorkerGo) {
     KtlsSocket k = scripted(false, false);
     for (int i = 0; i < 40; ++i) script->recs.push_back({21, Bytes{1, 100}});  // TLS 1.2 warnings
-    uint8_t buf[100];
-    auto r = k.read(buf);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error(), IoStatus::WantRead);
+    read_fails(k, IoStatus::WantRead);
     EXPECT_LT(script->calls, 40);
 }
 
 TEST_F(KtlsSocketTest, KeyUpdateWithoutItsSecretEndsTheSessionSayingWhy) {
     KtlsSocket k = scripted(true, false);
     script->recs.push_back({22, key_update_message(false)});
-    uint8_t buf[100];
-    auto r = k.read(buf);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error(), IoStatus::Error);
-    EXPECT_EQ(k.error(), "peer sent a TLS 1.3 KeyUpdate, and the traffic secret for its next key is not known");
+    EXPECT_EQ(read_fails(k, IoStatus::Error), "peer sent a TLS 1.3 KeyUpdate, and the traffic secret for its next key is not known");
 }
 
 TEST_F(KtlsSocketTest, KeyUpdateTheKernelRefusesEndsTheSessionAndKeepsTheSecret) {
@@ -200,12 +197,8 @@ TEST_F(KtlsSocketTest, KeyUpdateTheKernelRefusesEndsTheSessionAndKeepsTheSecret)
     KtlsSocket k = scripted(true, true);
     const Bytes before = secrets.client;
     script->recs.push_back({22, key_update_message(true)});
-    uint8_t buf[100];
-    auto r = k.read(buf);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error(), IoStatus::Error);
-    EXPECT_NE(k.error().find("TLS 1.3 KeyUpdate: the kernel refused the next key (setsockopt TLS_RX: "), std::string::npos)
-        << k.error();
+    const std::string why = read_fails(k, IoStatus::Error);
+    EXPECT_NE(why.find("TLS 1.3 KeyUpdate: the kernel refused the next key (setsockopt TLS_RX: "), std::string::npos) << why;
     EXPECT_EQ(secrets.client, before);
     EXPECT_EQ(k.key_updates(), 0u);
     EXPECT_FALSE(k.key_update_pending());
